@@ -1,0 +1,1 @@
+"""Regression models of enterprise outcomes on chain-Party-building measures."""

@@ -1,0 +1,82 @@
+"""The result of one fitted (spec, outcome) model: the contract between models and tables.
+
+One Snakemake job fits one model and writes ``FitResult.to_dict()`` as JSON; the collecting
+job, the journal tables and the coefficient plots read it back with ``FitResult.from_dict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+TIDY_COLUMNS = [
+    "term",
+    "estimate",
+    "std_error",
+    "statistic",
+    "p_value",
+    "conf_low",
+    "conf_high",
+]
+
+ESTIMATES_COLUMNS = [
+    "model",
+    "outcome",
+    *TIDY_COLUMNS,
+    "nobs",
+    "n_clusters",
+    "cov_type",
+    "estimator",
+]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    model: str  # spec name from config (ASCII), e.g. "baseline" or "baseline__winsor"
+    outcome: str  # outcome variable, e.g. "rd_intensity"
+    estimator: str  # "ols" | "logit" | "probit" | "ologit" | "mixedlm"
+    formula: str  # patsy/formulaic formula a user can refit elsewhere
+    coefs: pd.DataFrame  # TIDY_COLUMNS, one row per reported term (FE dummies absorbed, not listed)
+    nobs: int
+    cov_type: str  # human-readable convention, e.g. "cluster(chain_id) CR1, t(G-1)"
+    n_clusters: int | None = None  # smallest cluster dimension when clustered
+    r2: float | None = None
+    adj_r2: float | None = None
+    within_r2: float | None = None
+    pseudo_r2: float | None = None
+    fixed_effects: tuple[str, ...] = ()
+    controls: tuple[str, ...] = ()
+    regressors: tuple[str, ...] = ()
+    cluster: tuple[str, ...] = ()
+    subset: str | None = None
+    label: str | None = None  # Chinese column label for tables, e.g. "基准回归"
+    variant: str | None = None  # robustness variant name, None for the main spec
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. mediation CI, df convention
+
+    def tidy(self) -> pd.DataFrame:
+        """Rows in ESTIMATES_COLUMNS order, as written to results/models/estimates.csv."""
+        df = self.coefs[TIDY_COLUMNS].copy()
+        df.insert(0, "outcome", self.outcome)
+        df.insert(0, "model", self.model)
+        df["nobs"] = self.nobs
+        df["n_clusters"] = self.n_clusters
+        df["cov_type"] = self.cov_type
+        df["estimator"] = self.estimator
+        return df[ESTIMATES_COLUMNS]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["coefs"] = self.coefs[TIDY_COLUMNS].to_dict(orient="records")
+        for key in ("fixed_effects", "controls", "regressors", "cluster"):
+            d[key] = list(d[key])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FitResult:
+        d = dict(d)
+        d["coefs"] = pd.DataFrame(d["coefs"], columns=TIDY_COLUMNS)
+        for key in ("fixed_effects", "controls", "regressors", "cluster"):
+            d[key] = tuple(d.get(key) or ())
+        return cls(**d)

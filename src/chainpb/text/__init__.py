@@ -1,0 +1,1 @@
+"""Chinese text: normalisation, segmentation, codebook coding, audit and validation."""
