@@ -1,0 +1,23 @@
+# chainpb — 产业链党建研究流水线
+# Entry point: validates the config, includes one rule file per stage, and names the final
+# outputs. All logic lives in the library src/chainpb/; rules only wire files to scripts.
+from snakemake.utils import min_version
+
+min_version("9.14.8")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/text.smk"
+include: "workflow/rules/measures.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/present.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

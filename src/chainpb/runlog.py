@@ -1,0 +1,34 @@
+"""Logging for the thin Snakemake scripts: every rule writes its own log file.
+
+The log gets timestamps-free, deterministic lines (no wall-clock time) except the final timing
+line, so that logs of two runs can be compared by eye. Messages about personal data never
+include the data itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+
+def script_logger(log_path: str | Path | None, name: str = "chainpb") -> logging.Logger:
+    """A logger writing to the rule's log file (and to stderr), capturing Python warnings."""
+    logger = logging.getLogger(name)
+    logger.handlers.clear()
+    logger.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(levelname)s %(message)s")
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        fh = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+        fh.setFormatter(fmt)
+        logger.addHandler(fh)
+    sh = logging.StreamHandler(sys.stderr)
+    sh.setFormatter(fmt)
+    logger.addHandler(sh)
+    logging.captureWarnings(True)
+    warn_logger = logging.getLogger("py.warnings")
+    warn_logger.handlers = list(logger.handlers)
+    warnings.simplefilter("default")
+    return logger
