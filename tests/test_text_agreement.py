@@ -1,0 +1,217 @@
+"""Agreement statistics against hand computations and Krippendorff's published examples."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainpb.errors import ChainpbError
+from chainpb.text.agreement import (
+    REPORT_COLUMNS,
+    ConfusionCounts,
+    agreement_report,
+    cohen_kappa,
+    confusion_counts,
+    disagreements,
+    f1_score,
+    krippendorff_alpha_nominal,
+    krippendorff_alpha_two_coders,
+    precision,
+    recall,
+)
+
+# The 2x2 table of the Wikipedia article "Cohen's kappa" (worked example, 50 proposals):
+#                 coder=1  coder=0
+#   reference=1      20        5      (25)
+#   reference=0      10       15      (25)
+#                   (30)     (20)     n = 50
+# Hand computation:
+#   p_o = (20 + 15) / 50 = 0.70
+#   p_e = 0.5 * 0.6 + 0.5 * 0.4 = 0.50
+#   kappa = (0.70 - 0.50) / (1 - 0.50) = 0.40
+#   precision = 20 / 30 = 0.6667, recall = 20 / 25 = 0.80, F1 = 40 / (40 + 10 + 5) = 0.72727
+#   Krippendorff (two coders, nominal): n = 100 pairable values, n_1 = 25 + 30 = 55,
+#   n_0 = 45, o_01 = 15 mismatching units -> alpha = 1 - 99 * 15 / (55 * 45) = 1 - 0.6 = 0.40
+TABLE_REF = [1] * 25 + [0] * 25
+TABLE_COD = [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15
+
+
+def test_confusion_counts_of_the_hand_table():
+    assert confusion_counts(TABLE_REF, TABLE_COD) == ConfusionCounts(tp=20, fp=10, fn=5, tn=15)
+
+
+def test_precision_recall_f1_of_the_hand_table():
+    assert precision(TABLE_REF, TABLE_COD) == pytest.approx(20 / 30)
+    assert recall(TABLE_REF, TABLE_COD) == pytest.approx(0.8)
+    assert f1_score(TABLE_REF, TABLE_COD) == pytest.approx(40 / 55)
+    # The reference is the first argument: swapping the coders swaps precision and recall.
+    assert precision(TABLE_COD, TABLE_REF) == pytest.approx(0.8)
+
+
+def test_cohen_kappa_of_the_hand_table():
+    assert cohen_kappa(TABLE_REF, TABLE_COD) == pytest.approx(0.40)
+
+
+def test_krippendorff_alpha_of_the_hand_table():
+    assert krippendorff_alpha_two_coders(TABLE_REF, TABLE_COD) == pytest.approx(0.40)
+
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: nominal data,
+# 4 observers x 12 units with missing values; the paper reports alpha = 0.743.
+N = np.nan
+KRIPPENDORFF_2011_NOMINAL = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, N, N, N],  # observer A
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, N, 3],  # observer B
+    [N, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, N],  # observer C
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, N],  # observer D
+]
+
+
+def test_krippendorff_published_nominal_example_with_missing_values():
+    assert krippendorff_alpha_nominal(KRIPPENDORFF_2011_NOMINAL) == pytest.approx(0.743, abs=5e-4)
+
+
+def test_krippendorff_nominal_values_may_be_strings():
+    # Relabelling the categories must not change a nominal alpha.
+    labels = {1: "a", 2: "b", 3: "c", 4: "d", 5: "e"}
+    relabelled = [
+        [labels.get(v) if not np.isnan(v) else None for v in row]
+        for row in KRIPPENDORFF_2011_NOMINAL
+    ]
+    assert krippendorff_alpha_nominal(relabelled) == pytest.approx(0.743, abs=5e-4)
+
+
+# Krippendorff (2011), section A: binary data, two observers, 10 units; the paper gives
+# alpha = 0.095. By hand: 5 units (0,0) -> o_00 = 10; 1 unit (1,1) -> o_11 = 2; 4 mismatching
+# units -> o_01 = o_10 = 4; n_0 = 14, n_1 = 6, n = 20;
+# alpha = 1 - (n - 1) * o_01 / (n_0 * n_1) = 1 - 19 * 4 / 84 = 8 / 84 = 0.0952.
+# Cohen's kappa on the same data (A as reference): p_o = 6/10; A has 2 ones, B has 4;
+# p_e = 0.2 * 0.4 + 0.8 * 0.6 = 0.56; kappa = (0.60 - 0.56) / 0.44 = 1/11 = 0.0909.
+BINARY_A = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
+BINARY_B = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
+
+
+def test_krippendorff_published_binary_two_coder_example():
+    assert krippendorff_alpha_two_coders(BINARY_A, BINARY_B) == pytest.approx(8 / 84)
+    assert krippendorff_alpha_two_coders(BINARY_A, BINARY_B) == pytest.approx(0.095, abs=5e-4)
+
+
+def test_cohen_kappa_binary_example_by_hand():
+    assert cohen_kappa(BINARY_A, BINARY_B) == pytest.approx(1 / 11)
+
+
+def test_kappa_on_a_three_class_case():
+    # By hand: agreement on 6 of 8 units, p_o = 48/64; marginals a: x3 y3 z2, b: x3 y2 z3;
+    # p_e = (3*3 + 3*2 + 2*3) / 64 = 21/64; kappa = (48 - 21) / (64 - 21) = 27/43 = 0.62791.
+    # Cross-check: sklearn.metrics.cohen_kappa_score(a, b) = 0.627906976744186.
+    a = ["x", "x", "x", "y", "y", "y", "z", "z"]
+    b = ["x", "x", "z", "y", "y", "x", "z", "z"]
+    assert cohen_kappa(a, b) == pytest.approx(27 / 43)
+
+
+def test_degenerate_cases_are_nan_not_numbers():
+    ones = [1, 1, 1, 1]
+    zeros = [0, 0, 0, 0]
+    # Both coders used one and the same class: kappa and alpha are 0/0.
+    assert math.isnan(cohen_kappa(ones, ones))
+    assert math.isnan(krippendorff_alpha_two_coders(zeros, zeros))
+    # Each coder a different single class: p_o = p_e = 0, kappa = 0 (defined).
+    assert cohen_kappa(ones, zeros) == 0.0
+    # No positives anywhere: P, R and F1 are undefined.
+    assert math.isnan(precision(zeros, zeros))
+    assert math.isnan(recall(zeros, zeros))
+    assert math.isnan(f1_score(zeros, zeros))
+    # Coder never codes 1 but the reference does: precision undefined, recall 0.
+    assert math.isnan(precision(ones, zeros))
+    assert recall(ones, zeros) == 0.0
+    # Only one pairable unit value: alpha undefined.
+    assert math.isnan(krippendorff_alpha_nominal([[1, N], [N, 2]]))
+
+
+def test_non_binary_codes_are_refused_with_a_bilingual_message():
+    with pytest.raises(ChainpbError, match="0 或 1") as err:
+        confusion_counts([0, 1, 2], [0, 1, 1])
+    assert "must be 0 or 1" in str(err.value)
+
+
+def _frames():
+    # coverage is the hand table above (kappa 0.40); ideology is the Krippendorff binary example.
+    unit_ids = [f"u{i:02d}" for i in range(50)]
+    reference = pd.DataFrame(
+        {"unit_id": unit_ids, "coverage": TABLE_REF, "ideology": BINARY_A + [0] * 40}
+    )
+    coded = pd.DataFrame(
+        {"unit_id": unit_ids, "coverage": TABLE_COD, "ideology": BINARY_B + [0] * 40}
+    )
+    return reference, coded
+
+
+def test_agreement_report_rows_and_values():
+    reference, coded = _frames()
+    # Shuffle the coder's rows: the report must align on unit_id, not on position.
+    coded = coded.iloc[::-1].reset_index(drop=True)
+    report = agreement_report(reference, coded, ["coverage", "ideology"], "gold", "codebook")
+    assert list(report.columns) == REPORT_COLUMNS
+    assert list(report["category"]) == ["coverage", "ideology", "macro"]
+    cov = report.iloc[0]
+    assert (cov.n, cov.tp, cov.fp, cov.fn, cov.tn) == (50, 20, 10, 5, 15)
+    assert cov.prevalence_reference == pytest.approx(0.5)
+    assert cov.prevalence_coder == pytest.approx(0.6)
+    assert cov.cohen_kappa == pytest.approx(0.40)
+    assert cov.krippendorff_alpha == pytest.approx(0.40)
+    ide = report.iloc[1]
+    # ideology: tp=1, fp=3, fn=1 -> P = 1/4, R = 1/2, F1 = 2/(2+3+1) = 1/3
+    assert (ide.precision, ide.recall) == (pytest.approx(0.25), pytest.approx(0.5))
+    assert ide.f1 == pytest.approx(1 / 3)
+    macro = report.iloc[2]
+    assert macro.precision == pytest.approx((20 / 30 + 0.25) / 2)
+    assert macro.recall == pytest.approx((0.8 + 0.5) / 2)
+    assert macro.f1 == pytest.approx((40 / 55 + 1 / 3) / 2)
+    assert pd.isna(macro.cohen_kappa)
+    assert set(report["reference"]) == {"gold"}
+    assert set(report["coder"]) == {"codebook"}
+
+
+def test_agreement_report_leaves_out_missing_codes():
+    reference, coded = _frames()
+    coded["coverage"] = coded["coverage"].astype(float)
+    coded.loc[0, "coverage"] = np.nan  # a tp unit becomes uncoded
+    report = agreement_report(reference, coded, ["coverage"])
+    assert report.iloc[0].n == 49
+    assert report.iloc[0].tp == 19
+
+
+def test_agreement_report_refuses_mismatched_units():
+    reference, coded = _frames()
+    coded.loc[0, "unit_id"] = "other"
+    with pytest.raises(ChainpbError, match="unit_id"):
+        agreement_report(reference, coded, ["coverage"])
+
+
+def test_disagreements_lists_each_differing_unit_and_category():
+    gold = pd.DataFrame(
+        {
+            "unit_id": ["a", "b", "c"],
+            "source": ["answers", "answers", "policies"],
+            "text": ["流动党员多，覆盖难", "无", "两张皮问题突出"],
+            "coverage": [1, 0, 0],
+            "effectiveness": [0, 0, 1],
+        }
+    )
+    coded = pd.DataFrame(
+        {"unit_id": ["c", "b", "a"], "coverage": [1, 0, 0], "effectiveness": [1, 0, np.nan]}
+    )
+    out = disagreements(gold, coded, ["coverage", "effectiveness"])
+    assert list(out.columns) == ["unit_id", "source", "text", "category", "gold", "coded"]
+    # a/coverage: gold 1 vs 0; a/effectiveness: gold 0 vs uncoded; c/coverage: gold 0 vs 1.
+    assert list(zip(out.unit_id, out.category, strict=True)) == [
+        ("a", "coverage"),
+        ("a", "effectiveness"),
+        ("c", "coverage"),
+    ]
+    assert out.loc[0, "text"] == "流动党员多，覆盖难"
+    assert pd.isna(out.loc[1, "coded"])
+    assert (out.loc[2, "gold"], out.loc[2, "coded"]) == (0, 1)
