@@ -1,0 +1,141 @@
+"""Ingest options, built once from the validated config dict.
+
+Expected YAML (keys under ``ingest``, ``scales`` and ``privacy`` of config/config.yaml)::
+
+    survey_year: 2025
+    privacy: {hash_key_env: CHAINPB_HASH_KEY, hash_key_file: ~/.config/chainpb/hash_key}
+    ingest:
+      likert_labels: {非常不同意: 1, ..., 非常同意: 5}
+      binary_labels: {是: 1, 否: 0, ...}
+      missing_markers: ["(跳过)", ...]
+      missing_codes: [-3, -2, -1, 99, 999]
+      categories: {ownership: [国有, 民营, 外资, 混合所有制], alliance_type: [...]}
+    scales:
+      coverage: {items: [...], reverse: [coverage_4]}
+      ...
+
+Defaults below equal the shipped config, so that tests and notebooks can build options without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from chainpb.errors import ConfigError
+from chainpb.ingest.spec import LIKERT_MAX, LIKERT_MIN, VARIABLES
+
+DEFAULT_LIKERT_LABELS: Mapping[str, int] = MappingProxyType(
+    {
+        "非常不同意": 1,
+        "不同意": 2,
+        "比较不同意": 2,
+        "一般": 3,
+        "说不清": 3,
+        "比较同意": 4,
+        "同意": 4,
+        "非常同意": 5,
+    }
+)
+DEFAULT_BINARY_LABELS: Mapping[str, int] = MappingProxyType(
+    {"是": 1, "否": 0, "有": 1, "没有": 0, "无": 0, "Y": 1, "N": 0}
+)
+DEFAULT_MISSING_MARKERS: tuple[str, ...] = (
+    "(跳过)",
+    "（跳过）",
+    "(空)",
+    "-",
+    "—",
+    "N/A",
+    "不适用",
+    "拒答",
+)
+DEFAULT_MISSING_CODES: tuple[float, ...] = (-3, -2, -1, 99, 999)
+DEFAULT_CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "ownership": ("国有", "民营", "外资", "混合所有制"),
+        "alliance_type": ("职能部门牵引型", "龙头企业带动型", "属地党委整合型", "行业协会串联型"),
+    }
+)
+DEFAULT_REVERSE_ITEMS: tuple[str, ...] = (
+    "coverage_4",
+    "ideology_3",
+    "effectiveness_2",
+    "resource_4",
+)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Everything the survey ingest needs from the config besides the per-city entries."""
+
+    survey_year: int
+    likert_labels: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LIKERT_LABELS))
+    binary_labels: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_BINARY_LABELS))
+    missing_markers: tuple[str, ...] = DEFAULT_MISSING_MARKERS
+    missing_codes: tuple[float, ...] = DEFAULT_MISSING_CODES
+    categories: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_CATEGORIES)
+    )
+    reverse_items: tuple[str, ...] = DEFAULT_REVERSE_ITEMS
+    hash_key_env: str = "CHAINPB_HASH_KEY"
+    hash_key_file: str | None = "~/.config/chainpb/hash_key"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> IngestOptions:
+        """Build from the validated config dict (shape in the module docstring)."""
+        ingest = config.get("ingest") or {}
+        privacy = config.get("privacy") or {}
+        scales = config.get("scales") or {}
+        try:
+            survey_year = int(config["survey_year"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigError(
+                "配置缺少有效的 survey_year（调查年份，整数）。",
+                "config lacks a valid survey_year (year of the survey, integer).",
+            ) from err
+        reverse: list[str] = []
+        for dim in sorted(scales):
+            for item in (scales[dim] or {}).get("reverse") or []:
+                spec = VARIABLES.get(str(item))
+                if spec is None or spec.kind != "likert":
+                    raise ConfigError(
+                        f"scales.{dim}.reverse 中的「{item}」不是李克特题项（如 coverage_4）。",
+                        f"'{item}' in scales.{dim}.reverse is not a Likert item (e.g. coverage_4).",
+                    )
+                reverse.append(str(item))
+        likert = {
+            str(k).strip(): int(v)
+            for k, v in (ingest.get("likert_labels") or DEFAULT_LIKERT_LABELS).items()
+        }
+        bad = {k: v for k, v in likert.items() if not LIKERT_MIN <= v <= LIKERT_MAX}
+        if bad:
+            raise ConfigError(
+                f"ingest.likert_labels 的取值须在 {LIKERT_MIN}–{LIKERT_MAX} 之间：{bad}",
+                f"ingest.likert_labels values must lie in {LIKERT_MIN}–{LIKERT_MAX}: {bad}",
+            )
+        binary = {
+            str(k).strip(): int(v)
+            for k, v in (ingest.get("binary_labels") or DEFAULT_BINARY_LABELS).items()
+        }
+        categories = {
+            str(k): tuple(str(c).strip() for c in v)
+            for k, v in (ingest.get("categories") or DEFAULT_CATEGORIES).items()
+        }
+        return cls(
+            survey_year=survey_year,
+            likert_labels=likert,
+            binary_labels=binary,
+            missing_markers=tuple(
+                str(m).strip() for m in ingest.get("missing_markers", DEFAULT_MISSING_MARKERS)
+            ),
+            missing_codes=tuple(
+                float(c) for c in ingest.get("missing_codes", DEFAULT_MISSING_CODES)
+            ),
+            categories=categories,
+            reverse_items=tuple(sorted(set(reverse))) if scales else DEFAULT_REVERSE_ITEMS,
+            hash_key_env=str(privacy.get("hash_key_env") or "CHAINPB_HASH_KEY"),
+            hash_key_file=privacy.get("hash_key_file"),
+        )

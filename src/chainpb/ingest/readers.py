@@ -1,0 +1,354 @@
+"""Readers that turn one raw survey file into a :class:`RawSurvey`: headers exactly as the
+researcher sees them, cells as text (or as the number a statistics package stored), and the row
+number a researcher would look up in the raw file.
+
+Supported: ``.xlsx`` (问卷星/Excel exports), ``.csv`` (any encoding of :mod:`.encoding`,
+delimiter ``,`` ``;`` or tab), ``.sav`` (SPSS) and ``.dta`` (Stata).
+
+Decisions worth knowing:
+
+- Row numbers: spreadsheets and CSV count the header as row 1, so the first answer is row 2
+  (a CSV record spanning several physical lines counts once, as in Excel). SPSS/Stata rows are
+  case numbers starting at 1. Completely blank rows are skipped (not respondents) but do not
+  shift the numbers of the rows after them.
+- xlsx cells are rendered the way a user reads them: integers without ``.0``, cells formatted as
+  percentages as ``"12.5%"``, dates as ISO ``YYYY-MM-DD``; text is stripped of surrounding space.
+- SPSS/Stata value labels: a code whose label merely restates the code (``1 = "1 非常不同意"``,
+  ``"1=非常不同意"``, ``"1"``) keeps its numeric code, so numeric Likert answers stay numeric;
+  any other labelled code becomes its label (``1 = "国有"`` → ``"国有"``, ``-3 = "拒答"`` →
+  ``"拒答"``) and is parsed like text answers later (categories, 是/否, missing markers).
+  Unlabelled values stay numeric. SPSS user-missing values (declared missing codes/ranges) come
+  out as missing.
+- Headers of SPSS/Stata files are the variable names; their variable labels are kept in
+  ``RawSurvey.column_labels`` so that a column map may name either.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chainpb.errors import InputError, Location
+from chainpb.ingest.encoding import read_text_auto
+
+SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".dta")
+_CSV_DELIMITERS = (",", ";", "\t")
+_RESTATED_CODE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:[=:：.、)）\s-]|$)")
+
+
+@dataclass(frozen=True)
+class RawSurvey:
+    """One raw survey file, before column mapping.
+
+    ``data`` has one column per raw header (object dtype: ``str``, ``int``, ``float`` or
+    ``None`` for an empty cell) and one row per non-blank raw row; ``raw_rows[i]`` is the row
+    number of ``data.iloc[i]`` as the user sees it.
+    """
+
+    path: Path
+    kind: str
+    data: pd.DataFrame
+    raw_rows: tuple[int, ...]
+    encoding: str | None = None
+    delimiter: str | None = None
+    column_labels: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> list[str]:
+        return [str(h) for h in self.data.columns]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.raw_rows)
+
+
+def read_survey_file(path: str | os.PathLike[str], sheet: int | str | None = None) -> RawSurvey:
+    """Read one survey export (.xlsx, .csv, .sav, .dta); see the module docstring for the rules.
+
+    ``sheet`` (index or name) applies to .xlsx only; ``None`` means the first sheet.
+    Raises InputError for an unsupported suffix, an unreadable or empty file, or duplicated headers.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputError(
+            Location(str(path)),
+            f"不支持的文件类型「{path.suffix or '（无后缀）'}」；支持 .xlsx、.csv、.sav、.dta"
+            "（旧版 .xls 请在 Excel/WPS 中另存为 .xlsx）。",
+            f"unsupported file type '{path.suffix or '(no suffix)'}'; supported: .xlsx, .csv, "
+            ".sav, .dta (save old .xls files as .xlsx in Excel/WPS).",
+        )
+    if not path.is_file():
+        raise InputError(Location(str(path)), "文件不存在。", "the file does not exist.")
+    if path.stat().st_size == 0:
+        raise _empty(path)
+    if suffix == ".xlsx":
+        return _read_xlsx(path, sheet)
+    if suffix == ".csv":
+        return _read_csv(path)
+    return _read_stat(path, suffix)
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def _empty(
+    path: Path, detail_zh: str = "文件为空", detail_en: str = "the file is empty"
+) -> InputError:
+    return InputError(
+        Location(str(path)),
+        f"{detail_zh}：需要第 1 行为表头、其后每行一份答卷。",
+        f"{detail_en}: expected a header row followed by one row per respondent.",
+    )
+
+
+def _unreadable(path: Path, err: Exception) -> InputError:
+    return InputError(
+        Location(str(path)),
+        f"无法读取文件（文件损坏或格式与后缀不符）：{type(err).__name__}: {err}",
+        f"cannot read the file (corrupt, or content does not match the suffix): "
+        f"{type(err).__name__}: {err}",
+    )
+
+
+def _clean_cell(value: Any) -> Any:
+    """Strip text; blank text and NaN become None; integral floats become int."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+    return value
+
+
+def _build(
+    path: Path,
+    kind: str,
+    header_cells: list[Any],
+    body: list[tuple[int, list[Any]]],
+    **extra: Any,
+) -> RawSurvey:
+    """Assemble headers and rows; drop blank rows and blank unnamed columns; check headers."""
+    width = max([len(header_cells)] + [len(cells) for _, cells in body])
+    header_cells = list(header_cells) + [None] * (width - len(header_cells))
+    rows = [
+        (n, [_clean_cell(c) for c in cells] + [None] * (width - len(cells))) for n, cells in body
+    ]
+    rows = [(n, cells) for n, cells in rows if any(c is not None for c in cells)]
+    headers: list[str] = []
+    keep: list[int] = []
+    for j, head in enumerate(header_cells):
+        cleaned = _clean_cell(head)
+        text = "" if cleaned is None else str(cleaned)
+        if not text:
+            if not any(cells[j] is not None for _, cells in rows):
+                continue  # an empty unnamed column, e.g. trailing formatting in Excel
+            text = f"<无表头列 unnamed column {j + 1}>"
+        headers.append(text)
+        keep.append(j)
+    if not headers:
+        raise _empty(path)
+    duplicated = sorted(h for h, k in Counter(headers).items() if k > 1)
+    if duplicated:
+        where = "；".join(
+            f"「{h}」第 {', '.join(str(i + 1) for i, x in enumerate(headers) if x == h)} 列"
+            for h in duplicated
+        )
+        where_en = "; ".join(
+            f"'{h}' in columns {', '.join(str(i + 1) for i, x in enumerate(headers) if x == h)}"
+            for h in duplicated
+        )
+        raise InputError(
+            Location(str(path), row=1),
+            f"表头重复：{where}。每个表头必须唯一，请重命名后重试。",
+            f"duplicated headers: {where_en}. Every header must be unique; rename and retry.",
+        )
+    if not rows:
+        raise _empty(path, "文件只有表头、没有答卷", "the file has a header but no answers")
+    data = pd.DataFrame(
+        [[cells[j] for j in keep] for _, cells in rows], columns=headers, dtype=object
+    )
+    return RawSurvey(path=path, kind=kind, data=data, raw_rows=tuple(n for n, _ in rows), **extra)
+
+
+# --- xlsx -------------------------------------------------------------------------------------
+
+
+def _render_xlsx(value: Any, number_format: str | None) -> Any:
+    """A cell as the user reads it in Excel (see module docstring)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        if number_format and "%" in number_format:
+            return f"{_plain_number(value * 100)}%"
+        return _plain_number(value)
+    return str(value)
+
+
+def _plain_number(x: float | int) -> str:
+    # 12 significant digits hide binary noise (0.125*100 = 12.500000000000002) without
+    # rounding away anything a questionnaire records.
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.12g}"
+
+
+def _read_xlsx(path: Path, sheet: int | str | None) -> RawSurvey:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:
+        raise _unreadable(path, err) from err
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            sheet = 0
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise _bad_sheet(path, sheet, names)
+            ws = wb[names[sheet]]
+        else:
+            if sheet not in names:
+                raise _bad_sheet(path, sheet, names)
+            ws = wb[sheet]
+        grid: list[tuple[int, list[Any]]] = []
+        for row in ws.iter_rows():
+            cells = [_render_xlsx(c.value, getattr(c, "number_format", None)) for c in row]
+            if cells:
+                grid.append((row[0].row, cells))
+    except InputError:
+        raise
+    except Exception as err:
+        raise _unreadable(path, err) from err
+    finally:
+        wb.close()
+    grid = [(n, cells) for n, cells in grid if any(_clean_cell(c) is not None for c in cells)]
+    if not grid:
+        raise _empty(path)
+    # Blank rows above the header are skipped; rows keep the numbers Excel shows.
+    return _build(path, "xlsx", grid[0][1], grid[1:])
+
+
+def _bad_sheet(path: Path, sheet: int | str, names: list[str]) -> InputError:
+    listed = "、".join(f"{i}:{n}" for i, n in enumerate(names))
+    return InputError(
+        Location(str(path)),
+        f"找不到工作表「{sheet}」；该文件的工作表为 {listed}（可用序号或名称）。",
+        f"sheet '{sheet}' not found; the workbook has {listed} (index or name).",
+    )
+
+
+# --- csv --------------------------------------------------------------------------------------
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among , ; tab that splits the header into the most fields (ties: comma)."""
+    first = text.split("\n", 1)[0]
+    best, best_n = ",", 1
+    for delim in _CSV_DELIMITERS:
+        fields = next(csv.reader([first], delimiter=delim), [])
+        if len(fields) > best_n:
+            best, best_n = delim, len(fields)
+    return best
+
+
+def _read_csv(path: Path) -> RawSurvey:
+    text, encoding = read_text_auto(path)
+    if not text.strip():
+        raise _empty(path)
+    delimiter = sniff_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as err:
+        raise _unreadable(path, err) from err
+    numbered = [(i + 1, rec) for i, rec in enumerate(records)]
+    numbered = [(n, rec) for n, rec in numbered if any(c.strip() for c in rec)]
+    if not numbered:
+        raise _empty(path)
+    return _build(
+        path, "csv", list(numbered[0][1]), numbered[1:], encoding=encoding, delimiter=delimiter
+    )
+
+
+# --- sav / dta --------------------------------------------------------------------------------
+
+
+def restates_code(label: str, code: Any) -> bool:
+    """True when a value label only repeats its numeric code (``"1 非常不同意"`` for 1)."""
+    match = _RESTATED_CODE.match(str(label))
+    if not match:
+        return False
+    try:
+        return float(match.group(1)) == float(code)
+    except (TypeError, ValueError):
+        return False
+
+
+def _apply_labels(value: Any, labels: dict[Any, str]) -> Any:
+    value = _clean_cell(value)
+    if value is None or not labels:
+        return value
+    label = labels.get(value)
+    if label is None and isinstance(value, int):
+        label = labels.get(float(value))
+    if label is None or restates_code(label, value):
+        return value
+    return str(label).strip()
+
+
+def _read_stat(path: Path, suffix: str) -> RawSurvey:
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if suffix == ".sav" else pyreadstat.read_dta
+    try:
+        # user_missing=False: SPSS declared missing codes arrive as NaN.
+        frame, meta = reader(str(path), apply_value_formats=False, user_missing=False)
+    except Exception as err:
+        raise _unreadable(path, err) from err
+    labels_by_var: dict[str, dict[Any, str]] = dict(meta.variable_value_labels or {})
+    columns = [str(c) for c in frame.columns]
+    body = []
+    for i, values in enumerate(frame.itertuples(index=False, name=None)):
+        cells = [
+            _apply_labels(v, labels_by_var.get(col, {}))
+            for col, v in zip(columns, values, strict=True)
+        ]
+        body.append((i + 1, cells))
+    column_labels = {
+        str(k): str(v).strip()
+        for k, v in (meta.column_names_to_labels or {}).items()
+        if v is not None and str(v).strip()
+    }
+    return _build(
+        path,
+        suffix.lstrip("."),
+        columns,
+        body,
+        column_labels=column_labels,
+        value_labels={str(k): dict(v) for k, v in labels_by_var.items()},
+    )
