@@ -1,0 +1,213 @@
+"""Column mapping and row validation of one city's survey.
+
+A row with any invalid value is quarantined as a whole (one reject record per problem cell),
+so that a half-valid answer never reaches the analysis. Missing values are allowed except for
+``enterprise_id`` and ``chain``. All rows that share an enterprise id are rejected, each naming
+the other rows, because the pipeline cannot know which of them is the right answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from chainpb.errors import ConfigError, InputError, Location
+from chainpb.ingest.options import IngestOptions
+from chainpb.ingest.privacy import mask_pii
+from chainpb.ingest.readers import RawSurvey
+from chainpb.ingest.spec import REDACTED, REJECT_COLUMNS, REQUIRED_VARIABLES, VARIABLES
+from chainpb.ingest.values import parse_value
+
+
+@dataclass(frozen=True)
+class MappedSurvey:
+    """Raw cells under canonical names: ``data[variable]``; ``header_of[variable]`` is the raw header."""
+
+    raw: RawSurvey
+    data: pd.DataFrame
+    header_of: dict[str, str]
+    dropped_headers: tuple[str, ...]
+
+
+def map_columns(raw: RawSurvey, column_map: Mapping[str, str]) -> MappedSurvey:
+    """Rename raw headers to canonical variables; drop unmapped columns.
+
+    A mapped header is matched exactly (after trimming spaces); for .sav/.dta files it may also
+    be the variable label. Raises ConfigError for unknown or doubly-mapped variables and for a
+    map without enterprise_id/chain, and InputError listing every mapped header the file lacks
+    with the closest existing headers (问卷星 renumbers questions when a survey is edited).
+    """
+    where = str(raw.path)
+    unknown = sorted({str(v) for v in column_map.values()} - set(VARIABLES))
+    if unknown:
+        raise ConfigError(
+            f"column_map（{where}）含未知的变量名：{', '.join(unknown)}；允许的变量见 docs/architecture.md。",
+            f"column_map ({where}) names unknown variables: {', '.join(unknown)}; see docs/architecture.md.",
+        )
+    targets: dict[str, list[str]] = defaultdict(list)
+    for header, variable in column_map.items():
+        targets[str(variable)].append(str(header))
+    doubled = {v: hs for v, hs in targets.items() if len(hs) > 1}
+    if doubled:
+        listed = "; ".join(f"{v} ← {', '.join(hs)}" for v, hs in sorted(doubled.items()))
+        raise ConfigError(
+            f"column_map（{where}）把多个表头映射到同一变量：{listed}",
+            f"column_map ({where}) maps several headers to one variable: {listed}",
+        )
+    lacking = [v for v in REQUIRED_VARIABLES if v not in targets]
+    if lacking:
+        raise ConfigError(
+            f"column_map（{where}）必须映射 {', '.join(lacking)}。",
+            f"column_map ({where}) must map {', '.join(lacking)}.",
+        )
+    headers = raw.headers
+    by_label = {label: name for name, label in raw.column_labels.items() if name in headers}
+    resolved: dict[str, str] = {}
+    missing: list[str] = []
+    for header, variable in column_map.items():
+        key = str(header).strip()
+        if key in headers:
+            resolved[str(variable)] = key
+        elif key in by_label:
+            resolved[str(variable)] = by_label[key]
+        else:
+            missing.append(key)
+    if missing:
+        lines_zh, lines_en = [], []
+        for key in missing:
+            close = difflib.get_close_matches(key, headers, n=3, cutoff=0.4)
+            shown = "、".join(f"「{c}」" for c in close)
+            lines_zh.append(
+                f"「{key}」" + (f"（最接近的表头：{shown}）" if close else "（无相近表头）")
+            )
+            lines_en.append(
+                f"'{key}'"
+                + (
+                    f" (closest headers: {', '.join(repr(c) for c in close)})"
+                    if close
+                    else " (no similar header)"
+                )
+            )
+        raise InputError(
+            Location(where, row=1),
+            f"配置 column_map 中的 {len(missing)} 个表头在文件中不存在：{'；'.join(lines_zh)}。"
+            "请核对问卷题号（问卷星修改问卷后题号可能变化）并更新 config.yaml。",
+            f"{len(missing)} header(s) of column_map are not in the file: {'; '.join(lines_en)}. "
+            "Check the question numbers (问卷星 renumbers questions when a survey is edited) and update config.yaml.",
+        )
+    used = set(resolved.values())
+    dropped = tuple(h for h in headers if h not in used)
+    ordered = [v for v in VARIABLES if v in resolved]
+    data = pd.DataFrame({v: raw.data[resolved[v]].tolist() for v in ordered}, dtype=object)
+    return MappedSurvey(
+        raw=raw, data=data, header_of={v: resolved[v] for v in ordered}, dropped_headers=dropped
+    )
+
+
+@dataclass(frozen=True)
+class ValidatedRows:
+    """Parsed values of the valid rows (raw enterprise ids still in clear) and the reject records."""
+
+    values: pd.DataFrame
+    raw_rows: tuple[int, ...]
+    rejects: pd.DataFrame
+    n_raw: int
+    n_rejected_rows: int
+
+
+def _shown_value(raw_value: Any, role: str) -> str:
+    """What a reject record may show of a cell: never PII or ids; free text masked."""
+    if role in ("pii", "id"):
+        return REDACTED
+    if raw_value is None:
+        return ""
+    text = str(raw_value)
+    return mask_pii(text) if role == "text" else text
+
+
+def validate_rows(
+    mapped: MappedSurvey, city_key: str, options: IngestOptions, file: str | None = None
+) -> ValidatedRows:
+    """Parse and check every row; quarantine rows with any problem (see module docstring)."""
+    file = str(mapped.raw.path) if file is None else file
+    raw_rows = mapped.raw.raw_rows
+    problems: dict[int, list[tuple[str, Any, str, str]]] = defaultdict(list)
+    parsed_columns: dict[str, list[Any]] = {}
+    for variable in mapped.data.columns:
+        spec = VARIABLES[variable]
+        if spec.role == "pii":
+            continue
+        out: list[Any] = []
+        for i, raw_value in enumerate(mapped.data[variable].tolist()):
+            parsed = parse_value(raw_value, spec, options)
+            if not parsed.ok:
+                problems[i].append(
+                    (variable, raw_value, parsed.reason_zh or "", parsed.reason_en or "")
+                )
+            elif parsed.value is None and spec.required:
+                problems[i].append(
+                    (
+                        variable,
+                        raw_value,
+                        f"必填项{spec.label_zh}为空。",
+                        f"required value {spec.label_en} is missing.",
+                    )
+                )
+            out.append(parsed.value)
+        parsed_columns[variable] = out
+    ids = parsed_columns["enterprise_id"]
+    rows_of_id: dict[str, list[int]] = defaultdict(list)
+    for i, value in enumerate(ids):
+        if value is not None:
+            rows_of_id[value].append(i)
+    for members in rows_of_id.values():
+        if len(members) < 2:
+            continue
+        for i in members:
+            others = [raw_rows[j] for j in members if j != i]
+            listed = "、".join(str(r) for r in others)
+            problems[i].append(
+                (
+                    "enterprise_id",
+                    ids[i],
+                    f"企业编号重复：与第 {listed} 行相同；重复编号的各行均被拒绝，请核对后保留一份。",
+                    f"duplicated enterprise id: same as row(s) {', '.join(str(r) for r in others)}; "
+                    "all rows sharing an id are rejected — keep one.",
+                )
+            )
+    order = {v: k for k, v in enumerate(mapped.raw.headers)}
+    records = []
+    for i in sorted(problems):
+        for variable, raw_value, zh, en in sorted(
+            problems[i], key=lambda p: order[mapped.header_of[p[0]]]
+        ):
+            records.append(
+                {
+                    "city_key": city_key,
+                    "file": file,
+                    "raw_row": raw_rows[i],
+                    "column": mapped.header_of[variable],
+                    "variable": variable,
+                    "value": _shown_value(raw_value, VARIABLES[variable].role),
+                    "reason_zh": zh,
+                    "reason_en": en,
+                }
+            )
+    rejects = pd.DataFrame(records, columns=list(REJECT_COLUMNS))
+    rejects["raw_row"] = rejects["raw_row"].astype("int64")
+    keep = [i for i in range(len(raw_rows)) if i not in problems]
+    values = pd.DataFrame(
+        {v: [col[i] for i in keep] for v, col in parsed_columns.items()}, dtype=object
+    )
+    return ValidatedRows(
+        values=values,
+        raw_rows=tuple(raw_rows[i] for i in keep),
+        rejects=rejects,
+        n_raw=len(raw_rows),
+        n_rejected_rows=len(problems),
+    )
