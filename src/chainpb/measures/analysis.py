@@ -43,7 +43,8 @@ def size_class(employees: pd.Series) -> pd.Series:
 
     Returns an ordered categorical (微型 < 小型 < 中型 < 大型) with the index of ``employees``.
     """
-    values = pd.to_numeric(employees, errors="coerce")
+    # Parquet gives nullable Int64; plain float64 turns <NA> into NaN for searchsorted.
+    values = pd.to_numeric(employees, errors="coerce").astype("float64")
     lowers = [lo for lo, _ in SIZE_CLASS_BOUNDS]
     codes = np.searchsorted(lowers, values.to_numpy(dtype="float64"), side="right") - 1
     codes = np.where(values.isna() | (values < 0), -1, codes)
