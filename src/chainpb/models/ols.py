@@ -1,0 +1,216 @@
+"""OLS with heteroskedasticity- or cluster-robust standard errors.
+
+Conventions (the ``cov_type`` string of each result says which one applied):
+
+* no cluster: HC1, ``N/(N-K)``, inference t(N-K) — Stata ``regress, vce(robust)``,
+  R ``sandwich::vcovHC(type = "HC1")``;
+* one cluster variable: CR1, ``G/(G-1) · (N-1)/(N-K)``, inference t(G-1) — Stata
+  ``regress, vce(cluster g)``, R ``sandwich::vcovCL(type = "HC1")`` (default ``cadjust``).
+  Computed by statsmodels ``cov_type="cluster"`` with ``use_correction=True``,
+  ``df_correction=True``, ``use_t=True``;
+* two cluster variables: Cameron-Gelbach-Miller ``V = V_a + V_b - V_ab`` where each component
+  carries its *own* ``G_i/(G_i-1)`` and the common ``(N-1)/(N-K)``, inference t(min(G_a, G_b)-1).
+  This is R ``vcovCL(cluster = ~a + b, type = "HC1")`` and Petersen's / ``cgmreg`` convention
+  (reproduces Petersen's published two-way SEs). Stata ``ivreg2``/``reghdfe`` instead apply
+  ``G_min/(G_min-1)`` to all components; the difference is small when both G are large. No
+  eigenvalue fix is applied to a non-positive-definite V (as ``vcovCL(fix = FALSE)``).
+
+K counts every estimated coefficient, including absorbed fixed-effect levels (see
+:mod:`chainpb.models.fe`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from chainpb.models.design import Design, build_design, group_codes, tidy_coefs
+from chainpb.models.result import FitResult
+from chainpb.models.spec import ModelJob
+
+
+def cov_type_label(cluster: tuple[str, ...], absorbed: bool = False) -> str:
+    """Human-readable covariance convention, Chinese first."""
+    if not cluster:
+        label = "异方差稳健标准误 HC1: N/(N-K), t(N-K)"
+    elif len(cluster) == 1:
+        label = f"聚类稳健标准误 cluster({cluster[0]}): CR1 (G/(G-1))·((N-1)/(N-K)), t(G-1)"
+    else:
+        a, b = cluster
+        label = (
+            f"双向聚类稳健标准误 cluster({a}, {b}): Cameron-Gelbach-Miller V_a+V_b-V_ab, "
+            "each component G_i/(G_i-1)·(N-1)/(N-K), t(min(G)-1)"
+        )
+    if absorbed:
+        label += "; K 含被吸收的固定效应水平数 (areg/dummy-OLS convention)"
+    return label
+
+
+def robust_ols(
+    y: np.ndarray,
+    X: np.ndarray,
+    clusters: np.ndarray | None,
+    *,
+    extra_df: int = 0,
+) -> tuple[np.ndarray, np.ndarray, float, int | None, object]:
+    """OLS estimates, robust covariance, inference df and number of clusters (smallest dimension).
+
+    ``extra_df`` is the number of coefficients not in ``X`` that the model estimated (absorbed
+    fixed-effect levels); K in the small-sample factors becomes ``X.shape[1] + extra_df``.
+    ``clusters`` must already be aligned with the rows of ``X`` (one or two columns).
+    """
+    n, k = X.shape
+    model = sm.OLS(y, X)
+    if clusters is None:
+        res = model.fit(cov_type="HC1", use_t=True)
+        scale = (n - k) / (n - k - extra_df)
+        df: float = n - k - extra_df
+        n_clusters = None
+    else:
+        res = model.fit(
+            cov_type="cluster",
+            cov_kwds={"groups": clusters, "use_correction": True, "df_correction": True},
+            use_t=True,
+        )
+        # statsmodels uses (N-1)/(N-k) with k = columns of X; replace k by the full K.
+        scale = (n - k) / (n - k - extra_df)
+        g = [len(np.unique(c)) for c in np.atleast_2d(clusters.T)]
+        n_clusters = min(g)
+        df = n_clusters - 1
+    cov = np.asarray(res.cov_params()) * scale
+    return np.asarray(res.params), cov, df, n_clusters, res
+
+
+def linear_result(
+    job: ModelJob,
+    design: Design,
+    params: np.ndarray,
+    cov: np.ndarray,
+    df: float,
+    n_clusters: int | None,
+    *,
+    r2: float,
+    adj_r2: float,
+    within_r2: float | None = None,
+    absorbed: bool = False,
+    extra: dict | None = None,
+    model: str | None = None,
+    regressors: tuple[str, ...] | None = None,
+) -> FitResult:
+    """Package a linear fit as a :class:`FitResult` (FE dummies are not reported)."""
+    spec = job.spec
+    names = list(design.X.columns)
+    keep = [i for i, c in enumerate(names) if c not in design.fe_dummies]
+    coefs = tidy_coefs([names[i] for i in keep], params[keep], cov[np.ix_(keep, keep)], df)
+    info = {
+        "df_inference": float(df),
+        "dropped_collinear": list(design.dropped_collinear),
+        "label_en": spec.label_en,
+        "replaced": dict(spec.replace),
+    }
+    if design.centring:
+        info["centring_means"] = dict(design.centring)
+        info["simple_slopes"] = simple_slopes(job, design, params, cov, df)
+    if design.winsor_bounds is not None:
+        info["winsorize"] = {
+            "quantiles": list(spec.winsorize or ()),
+            "bounds": list(design.winsor_bounds),
+            "applied_to": design.y.name,
+        }
+    info.update(extra or {})
+    return FitResult(
+        model=model or job.model,
+        outcome=str(design.y.name),
+        estimator=spec.estimator,
+        formula=design.formula,
+        coefs=coefs,
+        nobs=len(design.y),
+        cov_type=cov_type_label(spec.cluster, absorbed),
+        n_clusters=n_clusters,
+        r2=float(r2),
+        adj_r2=float(adj_r2),
+        within_r2=None if within_r2 is None else float(within_r2),
+        fixed_effects=spec.fixed_effects,
+        controls=spec.controls,
+        regressors=spec.regressors if regressors is None else regressors,
+        cluster=spec.cluster,
+        subset=spec.subset,
+        label=spec.label,
+        variant=spec.variant,
+        extra=info,
+    )
+
+
+def simple_slopes(
+    job: ModelJob, design: Design, params: np.ndarray, cov: np.ndarray, df: float | None
+) -> list[dict]:
+    """Slopes of the first variable of each interaction pair at values of the second.
+
+    At 0 and 1 when the moderator is binary, else at mean - 1 SD, mean, mean + 1 SD (SD of the
+    estimation sample, ddof = 1). Slope = b_x + b_xm·(m - mean_m); its variance comes from the
+    covariance matrix: V_xx + (m - mean_m)² V_ii + 2 (m - mean_m) V_xi.
+    """
+    from scipy import stats
+
+    names = list(design.X.columns)
+    out: list[dict] = []
+    for focal, moderator in job.spec.interactions:
+        term = f"{focal}_c:{moderator}_c"
+        if focal not in names or term not in names:
+            continue
+        i, j = names.index(focal), names.index(term)
+        m = design.frame[moderator].astype(float)
+        mean = design.centring[moderator]
+        if set(np.unique(m)) <= {0.0, 1.0}:
+            points = [("0", 0.0), ("1", 1.0)]
+        else:
+            sd = float(m.std(ddof=1))
+            points = [("mean-1sd", mean - sd), ("mean", mean), ("mean+1sd", mean + sd)]
+        dist = stats.norm if df is None else stats.t(df)
+        q = dist.ppf(0.975)
+        for at_label, at in points:
+            d = at - mean
+            est = params[i] + params[j] * d
+            se = float(np.sqrt(cov[i, i] + d * d * cov[j, j] + 2 * d * cov[i, j]))
+            out.append(
+                {
+                    "focal": focal,
+                    "moderator": moderator,
+                    "at": at_label,
+                    "moderator_value": float(at),
+                    "estimate": float(est),
+                    "std_error": se,
+                    "p_value": float(2 * dist.sf(abs(est / se))),
+                    "conf_low": float(est - q * se),
+                    "conf_high": float(est + q * se),
+                }
+            )
+    return out
+
+
+def fit_ols(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
+    """OLS of one job; absorbed fixed effects go through :func:`chainpb.models.fe.fit_absorbed`."""
+    if job.spec.fixed_effects:
+        from chainpb.models.fe import fit_absorbed
+
+        return fit_absorbed(data, job, **design_kw)
+    model = design_kw.pop("model", None)
+    regressors = design_kw.get("regressors")
+    design = build_design(data, job, **design_kw)
+    clusters = group_codes(design.frame, job.spec.cluster) if job.spec.cluster else None
+    y = design.y.to_numpy(float)
+    X = design.X.to_numpy(float)
+    params, cov, df, g, res = robust_ols(y, X, clusters)
+    return linear_result(
+        job,
+        design,
+        params,
+        cov,
+        df,
+        g,
+        r2=res.rsquared,
+        adj_r2=res.rsquared_adj,
+        model=model,
+        regressors=regressors,
+    )

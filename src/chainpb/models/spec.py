@@ -1,0 +1,463 @@
+"""Model specifications from the ``models:`` section of ``config/config.yaml``.
+
+Each spec is a frozen dataclass; :func:`model_jobs` expands specs into one :class:`ModelJob` per
+(model name, outcome). Robustness variants become their own model names ``<spec>__<variant>``:
+a variant overrides keys of its parent spec (``winsorize``, ``cluster``, ``estimator``,
+``replace``, ``subset``, ``fixed_effects``, ``controls``, ``regressors``, ``interactions``,
+``group``, ``label``, ``label_en``). ``replace: {var: alt_var}`` swaps a variable wherever it
+appears (outcome, regressors, controls, interactions, treatment, mediator), e.g. an alternative
+measure of R&D.
+
+The job key ``<model>__<outcome>`` is a Snakemake wildcard, so model names, variant names and
+variable names must be ASCII identifiers and spec/variant names may not contain ``__``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from chainpb.errors import ChainpbError, ConfigError
+
+ESTIMATORS = ("ols", "logit", "probit", "ologit", "mixedlm")
+MODEL_TYPES = ("regression", "mediation")
+VARIANT_KEYS = frozenset(
+    {
+        "winsorize",
+        "cluster",
+        "estimator",
+        "replace",
+        "subset",
+        "fixed_effects",
+        "controls",
+        "regressors",
+        "interactions",
+        "group",
+        "label",
+        "label_en",
+    }
+)
+SPEC_KEYS = frozenset(
+    {
+        "type",
+        "label",
+        "label_en",
+        "estimator",
+        "outcomes",
+        "regressors",
+        "controls",
+        "fixed_effects",
+        "cluster",
+        "subset",
+        "interactions",
+        "group",
+        "robustness",
+        "winsorize",
+        "replace",
+        "treatment",
+        "mediator",
+        "bootstrap",
+    }
+)
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class BootstrapSpec:
+    """Cluster bootstrap of the indirect effect: replications, seed and CI level."""
+
+    reps: int = 500
+    seed: int = 20251126
+    level: float = 0.95
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model (main spec or robustness variant) before expansion over outcomes."""
+
+    name: str
+    type: str = "regression"
+    estimator: str = "ols"
+    outcomes: tuple[str, ...] = ()
+    regressors: tuple[str, ...] = ()
+    controls: tuple[str, ...] = ()
+    fixed_effects: tuple[str, ...] = ()
+    cluster: tuple[str, ...] = ()
+    subset: str | None = None
+    interactions: tuple[tuple[str, str], ...] = ()
+    group: str | None = None
+    winsorize: tuple[float, float] | None = None
+    replace: tuple[tuple[str, str], ...] = ()
+    label: str | None = None
+    label_en: str | None = None
+    variant: str | None = None
+    treatment: str | None = None
+    mediator: str | None = None
+    bootstrap: BootstrapSpec = field(default_factory=BootstrapSpec)
+
+
+@dataclass(frozen=True, order=True)
+class ModelJob:
+    """One fit: a spec applied to one outcome. ``key`` is the Snakemake wildcard."""
+
+    model: str
+    outcome: str
+    spec: ModelSpec = field(compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.model}__{self.outcome}"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every data column the fit uses (listwise deletion runs over these)."""
+        s = self.spec
+        names: list[str] = [self.outcome]
+        if s.type == "mediation":
+            names += [s.treatment or "", s.mediator or ""]
+        names += [*s.regressors, *s.controls, *s.fixed_effects, *s.cluster]
+        for a, b in s.interactions:
+            names += [a, b]
+        if s.estimator == "mixedlm" and s.group:
+            names.append(s.group)
+        return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _where(model: str, key: str | None = None) -> tuple[str, str]:
+    if key is None:
+        return f"模型「{model}」", f"model '{model}'"
+    return f"模型「{model}」的「{key}」", f"model '{model}', key '{key}'"
+
+
+def _str_list(value: Any, model: str, key: str) -> tuple[str, ...]:
+    zh, en = _where(model, key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(
+            f"配置错误：{zh} 应为变量名列表，实际为 {value!r}",
+            f"Config error: {en} must be a list of variable names, got {value!r}",
+        )
+    for v in value:
+        if not _IDENT.match(v):
+            raise ConfigError(
+                f"配置错误：{zh} 中的变量名「{v}」须为英文标识符（字母、数字、下划线）",
+                f"Config error: {en}: variable name '{v}' must be an ASCII identifier",
+            )
+    return tuple(value)
+
+
+def _pairs(value: Any, model: str, key: str) -> tuple[tuple[str, str], ...]:
+    zh, en = _where(model, key)
+    out = []
+    for pair in value or []:
+        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+            raise ConfigError(
+                f"配置错误：{zh} 的每一项应为两个变量，如 [alliance_member, diff_resource]，实际为 {pair!r}",
+                f"Config error: {en}: each entry must be a pair of variables, got {pair!r}",
+            )
+        a, b = _str_list(list(pair), model, key)
+        out.append((a, b))
+    return tuple(out)
+
+
+def _winsor(value: Any, model: str) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    zh, en = _where(model, "winsorize")
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        lo, hi = -1.0, -1.0
+    if not (0.0 <= lo < hi <= 1.0):
+        raise ConfigError(
+            f"配置错误：{zh} 应为两个分位数 [下, 上]，0 ≤ 下 < 上 ≤ 1，如 [0.01, 0.99]，实际为 {value!r}",
+            f"Config error: {en} must be two quantiles [low, high] with 0 <= low < high <= 1, got {value!r}",
+        )
+    return (lo, hi)
+
+
+def _replace_map(value: Any, model: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    zh, en = _where(model, "replace")
+    if not isinstance(value, Mapping):
+        raise ConfigError(
+            f"配置错误：{zh} 应为映射 {{原变量: 替代变量}}，实际为 {value!r}",
+            f"Config error: {en} must be a mapping {{variable: alternative}}, got {value!r}",
+        )
+    keys = _str_list(list(value.keys()), model, "replace")
+    vals = _str_list(list(value.values()), model, "replace")
+    return tuple(sorted(zip(keys, vals, strict=True)))
+
+
+def _apply_replace(spec: ModelSpec) -> ModelSpec:
+    """Swap variables named in ``spec.replace`` everywhere they occur."""
+    if not spec.replace:
+        return spec
+    m = dict(spec.replace)
+
+    def sub(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(m.get(n, n) for n in names)
+
+    return replace(
+        spec,
+        outcomes=sub(spec.outcomes),
+        regressors=sub(spec.regressors),
+        controls=sub(spec.controls),
+        interactions=tuple((m.get(a, a), m.get(b, b)) for a, b in spec.interactions),
+        treatment=m.get(spec.treatment, spec.treatment) if spec.treatment else None,
+        mediator=m.get(spec.mediator, spec.mediator) if spec.mediator else None,
+    )
+
+
+def _build_spec(name: str, raw: Mapping[str, Any], variant: str | None = None) -> ModelSpec:
+    zh, en = _where(name)
+    unknown = sorted(set(raw) - SPEC_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"配置错误：{zh} 含未知键 {unknown}；允许的键：{sorted(SPEC_KEYS)}",
+            f"Config error: {en} has unknown keys {unknown}; allowed: {sorted(SPEC_KEYS)}",
+        )
+    mtype = raw.get("type", "regression")
+    if mtype not in MODEL_TYPES:
+        raise ConfigError(
+            f"配置错误：{zh} 的类型「{mtype}」未知；应为 {list(MODEL_TYPES)} 之一",
+            f"Config error: {en} has unknown type '{mtype}'; expected one of {list(MODEL_TYPES)}",
+        )
+    estimator = raw.get("estimator", "ols")
+    if estimator not in ESTIMATORS:
+        raise ConfigError(
+            f"配置错误：{zh} 的估计方法「{estimator}」未知；应为 {list(ESTIMATORS)} 之一",
+            f"Config error: {en} has unknown estimator '{estimator}'; expected one of {list(ESTIMATORS)}",
+        )
+    if mtype == "mediation" and estimator != "ols":
+        raise ConfigError(
+            f"配置错误：{zh} 是中介效应模型，只支持 estimator: ols（逐步法基于线性回归），实际为「{estimator}」",
+            f"Config error: {en} is a mediation model; only estimator 'ols' is supported, got '{estimator}'",
+        )
+    cluster = _str_list(raw.get("cluster"), name, "cluster")
+    if len(cluster) > 2:
+        raise ConfigError(
+            f"配置错误：{zh} 的聚类变量最多两个，实际为 {list(cluster)}",
+            f"Config error: {en} allows at most two cluster variables, got {list(cluster)}",
+        )
+    subset = raw.get("subset")
+    if subset is not None and not isinstance(subset, str):
+        raise ConfigError(
+            f"配置错误：{zh} 的 subset 应为 pandas 查询字符串，如 \"ownership == '民营'\"",
+            f"Config error: {en}: subset must be a pandas query string, e.g. \"ownership == '民营'\"",
+        )
+    boot_raw = raw.get("bootstrap") or {}
+    try:
+        boot = BootstrapSpec(
+            reps=int(boot_raw.get("reps", 500)),
+            seed=int(boot_raw.get("seed", 20251126)),
+            level=float(boot_raw.get("level", 0.95)),
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"配置错误：{zh} 的 bootstrap 应为 {{reps: 整数, seed: 整数, level: 0–1}}：{exc}",
+            f"Config error: {en}: bootstrap must be {{reps: int, seed: int, level: 0-1}}: {exc}",
+        ) from exc
+    if boot.reps < 1 or not 0 < boot.level < 1:
+        raise ConfigError(
+            f"配置错误：{zh} 的 bootstrap 需 reps ≥ 1 且 0 < level < 1",
+            f"Config error: {en}: bootstrap needs reps >= 1 and 0 < level < 1",
+        )
+    label = raw.get("label")
+    label_en = raw.get("label_en")
+    spec = ModelSpec(
+        name=name,
+        type=mtype,
+        estimator=estimator,
+        outcomes=_str_list(raw.get("outcomes"), name, "outcomes"),
+        regressors=_str_list(raw.get("regressors"), name, "regressors"),
+        controls=_str_list(raw.get("controls"), name, "controls"),
+        fixed_effects=_str_list(raw.get("fixed_effects"), name, "fixed_effects"),
+        cluster=cluster,
+        subset=subset,
+        interactions=_pairs(raw.get("interactions"), name, "interactions"),
+        group=(_str_list(raw.get("group"), name, "group") or (None,))[0],
+        winsorize=_winsor(raw.get("winsorize"), name),
+        replace=_replace_map(raw.get("replace"), name),
+        label=None if label is None else str(label),
+        label_en=None if label_en is None else str(label_en),
+        variant=variant,
+        treatment=(_str_list(raw.get("treatment"), name, "treatment") or (None,))[0],
+        mediator=(_str_list(raw.get("mediator"), name, "mediator") or (None,))[0],
+        bootstrap=boot,
+    )
+    if not spec.outcomes:
+        raise ConfigError(
+            f"配置错误：{zh} 缺少 outcomes（被解释变量列表）",
+            f"Config error: {en} has no outcomes (list of dependent variables)",
+        )
+    if mtype == "mediation":
+        if not spec.treatment or not spec.mediator:
+            raise ConfigError(
+                f"配置错误：{zh} 是中介效应模型，须给出 treatment（解释变量）和 mediator（中介变量）",
+                f"Config error: {en} is a mediation model and needs 'treatment' and 'mediator'",
+            )
+    elif not spec.regressors:
+        raise ConfigError(
+            f"配置错误：{zh} 缺少 regressors（核心解释变量列表）",
+            f"Config error: {en} has no regressors",
+        )
+    if spec.estimator == "mixedlm" and not spec.group:
+        raise ConfigError(
+            f"配置错误：{zh} 使用混合模型 mixedlm，须给出 group（随机截距的分组变量，如 chain_id）",
+            f"Config error: {en} uses mixedlm and needs 'group' (random-intercept grouping, e.g. chain_id)",
+        )
+    return _apply_replace(spec)
+
+
+def _check_name(name: Any, what_zh: str, what_en: str) -> str:
+    if not isinstance(name, str) or not _IDENT.match(name) or "__" in name:
+        raise ConfigError(
+            f"配置错误：{what_zh}名「{name}」须为英文标识符（字母、数字、单个下划线），不得含「__」",
+            f"Config error: {what_en} name '{name}' must be an ASCII identifier without '__'",
+        )
+    return name
+
+
+def parse_models(models_config: Mapping[str, Any]) -> tuple[ModelSpec, ...]:
+    """All specs of the ``models:`` section, variants expanded as ``<spec>__<variant>``, sorted."""
+    if not isinstance(models_config, Mapping):
+        raise ConfigError(
+            "配置错误：models 应为 {模型名: 设定} 的映射",
+            "Config error: 'models' must be a mapping {model name: specification}",
+        )
+    specs: list[ModelSpec] = []
+    for name in sorted(models_config):
+        raw = models_config[name]
+        _check_name(name, "模型", "model")
+        if not isinstance(raw, Mapping):
+            raise ConfigError(
+                f"配置错误：模型「{name}」的设定应为映射",
+                f"Config error: model '{name}' must be a mapping",
+            )
+        base = {k: v for k, v in raw.items() if k != "robustness"}
+        specs.append(_build_spec(name, base))
+        robustness = raw.get("robustness") or {}
+        if not isinstance(robustness, Mapping):
+            raise ConfigError(
+                f"配置错误：模型「{name}」的 robustness 应为 {{变体名: 覆盖的键}}",
+                f"Config error: model '{name}': robustness must be a mapping {{variant: overrides}}",
+            )
+        for variant in sorted(robustness):
+            _check_name(variant, "稳健性变体", "robustness variant")
+            overrides = robustness[variant] or {}
+            unknown = sorted(set(overrides) - VARIANT_KEYS)
+            if unknown:
+                raise ConfigError(
+                    f"配置错误：模型「{name}」的稳健性变体「{variant}」含不可覆盖的键 {unknown}；"
+                    f"可覆盖：{sorted(VARIANT_KEYS)}",
+                    f"Config error: model '{name}', robustness variant '{variant}' overrides "
+                    f"unknown keys {unknown}; allowed: {sorted(VARIANT_KEYS)}",
+                )
+            merged = {**base, **overrides}
+            specs.append(_build_spec(f"{name}__{variant}", merged, variant=variant))
+    return tuple(sorted(specs, key=lambda s: s.name))
+
+
+def model_jobs(models_config: Mapping[str, Any]) -> list[ModelJob]:
+    """One job per (model name, outcome), sorted by key."""
+    jobs = [
+        ModelJob(model=spec.name, outcome=outcome, spec=spec)
+        for spec in parse_models(models_config)
+        for outcome in spec.outcomes
+    ]
+    keys = [j.key for j in jobs]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ConfigError(
+            f"配置错误：模型任务名重复 {dup}（模型名与变体名拼接后冲突）",
+            f"Config error: duplicate model job keys {dup}",
+        )
+    return sorted(jobs)
+
+
+def job_by_key(models_config: Mapping[str, Any], key: str) -> ModelJob:
+    """The job whose wildcard is ``key`` (used by the Snakemake script)."""
+    for job in model_jobs(models_config):
+        if job.key == key:
+            return job
+    raise ConfigError(
+        f"配置错误：找不到模型任务「{key}」",
+        f"Config error: no model job '{key}'",
+    )
+
+
+def validate_job(data: pd.DataFrame, job: ModelJob) -> None:
+    """Check that every variable of ``job`` is a column of ``data`` and clusters are complete.
+
+    A missing cluster value among rows that the model would otherwise use is an error: silently
+    treating it as its own cluster (or dropping the row) would change the inference.
+    """
+    spec = job.spec
+    zh, en = _where(job.model)
+    for var in job.variables:
+        if var not in data.columns:
+            raise ChainpbError(
+                f"模型错误：{zh}（被解释变量 {job.outcome}）用到的变量「{var}」不在分析数据中；"
+                f"现有列：{', '.join(sorted(map(str, data.columns)))}",
+                f"Model error: {en} (outcome {job.outcome}) uses variable '{var}', which is not "
+                f"in the analysis data; available columns: {', '.join(sorted(map(str, data.columns)))}",
+            )
+    if not spec.cluster:
+        return
+    sample = apply_subset(data, job)
+    others = [v for v in job.variables if v not in spec.cluster]
+    usable = sample[others].notna().all(axis=1)
+    for var in spec.cluster:
+        bad = usable & sample[var].isna()
+        if bad.any():
+            rows = _row_labels(sample.loc[bad])
+            raise ChainpbError(
+                f"模型错误：{zh}（被解释变量 {job.outcome}）的聚类变量「{var}」有 {int(bad.sum())} 个缺失值"
+                f"（行 {rows}）；聚类变量不得缺失，请补全或在 subset 中排除这些企业",
+                f"Model error: {en} (outcome {job.outcome}): cluster variable '{var}' has "
+                f"{int(bad.sum())} missing values (rows {rows}); cluster variables must not be "
+                "missing: fill them in or exclude these firms with 'subset'",
+            )
+
+
+def _row_labels(rows: pd.DataFrame, limit: int = 5) -> str:
+    """Rows a researcher can find: city and raw row number when present, else the index."""
+    if "raw_row" in rows.columns:
+        city = rows["city_key"].astype(str) + ":" if "city_key" in rows.columns else ""
+        labels = (city + rows["raw_row"].astype(str)).tolist()
+    else:
+        labels = [str(i) for i in rows.index]
+    more = "…" if len(labels) > limit else ""
+    return ", ".join(labels[:limit]) + more
+
+
+def apply_subset(data: pd.DataFrame, job: ModelJob) -> pd.DataFrame:
+    """Rows selected by the spec's ``subset`` query (all rows when there is none)."""
+    subset = job.spec.subset
+    if not subset:
+        return data
+    try:
+        out = data.query(subset, engine="python")
+    except Exception as exc:
+        zh, en = _where(job.model, "subset")
+        raise ChainpbError(
+            f"模型错误：{zh} 的查询「{subset}」无法执行：{exc}",
+            f"Model error: {en}: query '{subset}' failed: {exc}",
+        ) from exc
+    if out.empty:
+        zh, en = _where(job.model, "subset")
+        raise ChainpbError(
+            f"模型错误：{zh} 的查询「{subset}」没有选中任何企业",
+            f"Model error: {en}: query '{subset}' selects no firms",
+        )
+    return out
