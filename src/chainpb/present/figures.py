@@ -1,0 +1,865 @@
+"""Figures for papers and reports: one seaborn theme, Chinese labels by default.
+
+Every ``plot_*`` function takes DataFrames (the tables described in docs/architecture.md) and
+returns a matplotlib ``Figure``; it writes nothing. The caller saves it with
+``chainpb.atomic.save_figure`` (PNG 300 dpi and PDF). Labels come from the config ``labels:``
+section (``{var: {zh: ..., en: ...}}``), the four difficulty categories and the city display
+names; ``language="en"`` switches every label to English.
+
+Determinism: confidence intervals are computed in closed form (Wilson), never by seaborn's
+bootstrap; strip-plot jitter uses a seeded generator; categories are sorted.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import matplotlib
+
+matplotlib.use("Agg")  # figures are files, never windows; also keeps headless servers working
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+from scipy.stats import norm
+
+from chainpb.errors import ChainpbError
+from chainpb.models.result import FitResult
+from chainpb.present.fonts import setup_cjk_font
+
+Language = Literal["zh", "en"]
+Labels = Mapping[str, Mapping[str, str]]
+
+CATEGORIES: tuple[str, ...] = ("coverage", "ideology", "effectiveness", "resource")
+
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    "coverage": {"zh": "组织覆盖难", "en": "Organisational coverage"},
+    "ideology": {"zh": "思想引领难", "en": "Ideological guidance"},
+    "effectiveness": {"zh": "作用彰显难", "en": "Visible effectiveness"},
+    "resource": {"zh": "资源聚合难", "en": "Resource pooling"},
+    "macro": {"zh": "宏平均", "en": "Macro average"},
+}
+
+# The Likert scales measure the same four dimensions as experienced, not as difficulties.
+SCALE_LABELS: dict[str, dict[str, str]] = {
+    "coverage": {"zh": "组织覆盖", "en": "Organisational coverage"},
+    "ideology": {"zh": "思想引领", "en": "Ideological guidance"},
+    "effectiveness": {"zh": "作用彰显", "en": "Effectiveness"},
+    "resource": {"zh": "资源聚合", "en": "Resource pooling"},
+}
+
+# Okabe-Ito: distinguishable under the common colour-vision deficiencies and in greyscale print.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+HEATMAP_CMAP = "Blues"
+FONT_SCALE = 1.0
+FIG_WIDTH = 6.5  # inches: the text width of a journal page, so figures are not rescaled
+
+TEXT: dict[str, dict[str, str]] = {
+    "prevalence_title": {
+        "zh": "各城市企业报告四类困难的比例（95% Wilson 置信区间）",
+        "en": "Share of firms reporting each difficulty (95% Wilson CI)",
+    },
+    "prevalence_y": {"zh": "报告该困难的企业比例", "en": "Share of firms"},
+    "difficulty": {"zh": "困难类型", "en": "Difficulty"},
+    "city": {"zh": "城市", "en": "City"},
+    "emphasis_title": {
+        "zh": "政策文本对四类困难的关注度（每千词命中数）",
+        "en": "Policy-text emphasis of each difficulty (hits per 1,000 tokens)",
+    },
+    "per_1000": {"zh": "每千词命中数", "en": "Hits per 1,000 tokens"},
+    "cooc_title_count": {
+        "zh": "四类困难的共现（同时报告的企业数）",
+        "en": "Co-occurrence of difficulties (firms reporting both)",
+    },
+    "cooc_title_jaccard": {
+        "zh": "四类困难的共现（Jaccard 系数）",
+        "en": "Co-occurrence of difficulties (Jaccard index)",
+    },
+    "count": {"zh": "企业数", "en": "Firms"},
+    "jaccard": {"zh": "Jaccard 系数", "en": "Jaccard index"},
+    "top_terms_title": {"zh": "各类困难的高频词", "en": "Most frequent terms per difficulty"},
+    "frequency": {"zh": "词频", "en": "Frequency"},
+    "reliability_title": {
+        "zh": "量表信度与收敛效度",
+        "en": "Scale reliability and convergent validity",
+    },
+    "scale": {"zh": "量表", "en": "Scale"},
+    "value": {"zh": "取值", "en": "Value"},
+    "outcomes_title": {
+        "zh": "联盟成员与非成员企业的结果变量分布",
+        "en": "Outcomes by chain-alliance membership",
+    },
+    "member": {"zh": "联盟成员", "en": "Member"},
+    "non_member": {"zh": "非成员", "en": "Non-member"},
+    "coef_title": {
+        "zh": "核心解释变量的估计系数（95% 置信区间）",
+        "en": "Estimated coefficients of the key regressors (95% CI)",
+    },
+    "estimate": {"zh": "估计系数", "en": "Estimate"},
+    "model": {"zh": "模型", "en": "Model"},
+    "slopes_title": {"zh": "简单斜率分析", "en": "Simple slopes"},
+    "slope": {"zh": "简单斜率（95% 置信区间）", "en": "Simple slope (95% CI)"},
+    "moderator_value": {"zh": "调节变量取值", "en": "Moderator value"},
+    "predicted": {"zh": "预测值", "en": "Predicted"},
+    "agreement_title": {
+        "zh": "编码一致性：精确率、召回率、F1 与 Cohen's κ",
+        "en": "Coding agreement: precision, recall, F1 and Cohen's κ",
+    },
+    "metric": {"zh": "指标", "en": "Metric"},
+    "precision": {"zh": "精确率", "en": "Precision"},
+    "recall": {"zh": "召回率", "en": "Recall"},
+    "f1": {"zh": "F1", "en": "F1"},
+    "cohen_kappa": {"zh": "Cohen's κ", "en": "Cohen's κ"},
+    "codebook_vs_gold": {"zh": "词典编码 vs 人工编码", "en": "Codebook vs gold"},
+    "supervised_vs_gold": {"zh": "监督学习 vs 人工编码", "en": "Supervised vs gold"},
+    "supervised_vs_codebook": {"zh": "监督学习 vs 词典编码", "en": "Supervised vs codebook"},
+    "alpha": {"zh": "Cronbach's α", "en": "Cronbach's α"},
+    "cr": {"zh": "组合信度 CR", "en": "Composite reliability (CR)"},
+    "ave": {"zh": "平均方差抽取量 AVE", "en": "AVE"},
+}
+
+
+# ---------------------------------------------------------------------------- labels and theme
+
+
+def text(key: str, language: Language = "zh") -> str:
+    """A fixed figure text (title, axis label) in the chosen language."""
+    return TEXT[key][language]
+
+
+def _check_language(language: str) -> None:
+    if language not in ("zh", "en"):
+        raise ChainpbError(
+            f"language 必须是 zh 或 en，实际为「{language}」。",
+            f"language must be zh or en, got '{language}'.",
+        )
+
+
+def category_key(name: str) -> str:
+    """``diff_coverage``/``policy_coverage``/``scale_coverage``/``coverage`` → ``coverage``."""
+    for prefix in ("diff_", "policy_", "scale_", "n_"):
+        if name.startswith(prefix) and name[len(prefix) :] in CATEGORIES:
+            return name[len(prefix) :]
+    return name
+
+
+def category_label(category: str, language: Language = "zh") -> str:
+    """Display name of a difficulty category (组织覆盖难 …); unknown names pass through."""
+    key = category_key(category)
+    return CATEGORY_LABELS[key][language] if key in CATEGORY_LABELS else category
+
+
+def _tick(label: str, width: int = 14) -> str:
+    """Wrap long English tick labels onto two lines; Chinese labels are short enough already."""
+    return "\n".join(textwrap.wrap(label, width)) if label.isascii() else label
+
+
+def scale_label(
+    scale: str, language: Language = "zh", scales: Mapping[str, Any] | None = None
+) -> str:
+    """Display name of a Likert scale: config ``scales.<dim>.label``/``label_en`` first."""
+    key = category_key(scale)
+    if scales and key in scales:
+        entry = scales[key]
+        name = entry.get("label" if language == "zh" else "label_en")
+        if name:
+            return str(name)
+    return SCALE_LABELS[key][language] if key in SCALE_LABELS else scale
+
+
+def variable_label(var: str, labels: Labels | None = None, language: Language = "zh") -> str:
+    """Label of a variable from config ``labels:``; difficulty variables fall back to categories.
+
+    Interaction terms ``a:b`` become ``label(a) × label(b)``; a centring suffix ``_c`` is dropped
+    when only the uncentred variable has a label.
+    """
+    if ":" in var:
+        return " × ".join(variable_label(part, labels, language) for part in var.split(":"))
+    if labels and var in labels and language in labels[var]:
+        return str(labels[var][language])
+    if var.endswith("_c") and labels and var[:-2] in labels:
+        return variable_label(var[:-2], labels, language)
+    if var == "Intercept":
+        return "常数项" if language == "zh" else "Constant"
+    key = category_key(var)
+    if key in CATEGORIES:
+        base = CATEGORY_LABELS[key][language]
+        if var.startswith("policy_"):
+            return f"政策关注度：{base}" if language == "zh" else f"Policy emphasis: {base}"
+        if var.startswith("scale_"):
+            return SCALE_LABELS[key][language]
+        return base
+    return var
+
+
+def city_label(
+    city_key: str, cities: Mapping[str, Any] | None = None, language: Language = "zh"
+) -> str:
+    """City display name from the config ``cities:`` table (``name``/``name_en``) or a plain map."""
+    if not cities or city_key not in cities:
+        return city_key
+    entry = cities[city_key]
+    if isinstance(entry, str):
+        return entry
+    name = entry.get("name" if language == "zh" else "name_en") or entry.get("name")
+    return str(name) if name else city_key
+
+
+def apply_theme() -> str:
+    """Set the one chainpb theme (seaborn ticks, Okabe-Ito palette) and the CJK font.
+
+    seaborn's ``set_theme`` resets ``font.sans-serif``; the CJK font is therefore set after it.
+    Called by every ``plot_*`` function, so figures look the same whatever ran before.
+    """
+    sns.set_theme(
+        context="paper",
+        style="ticks",
+        palette=list(PALETTE),
+        font_scale=FONT_SCALE,
+        rc={
+            "axes.spines.right": False,
+            "axes.spines.top": False,
+            "figure.dpi": 100,
+            "savefig.dpi": 300,
+            "legend.frameon": False,
+        },
+    )
+    return setup_cjk_font()
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ChainpbError(
+            f"绘制「{what}」所需的列缺失：{', '.join(missing)}；现有列：{', '.join(map(str, df.columns))}。",
+            f"Columns needed for '{what}' are missing: {', '.join(missing)}; "
+            f"present: {', '.join(map(str, df.columns))}.",
+        )
+
+
+def _pick(df: pd.DataFrame, *names: str) -> str | None:
+    """The first of several accepted column names present in ``df`` (upstream naming varies)."""
+    for name in names:
+        if name in df.columns:
+            return name
+    return None
+
+
+# ---------------------------------------------------------------------------- prevalence
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (as R ``prop.test(x, n, correct=FALSE)``).
+
+    Preferred to the Wald interval because the shares can be near 0 or 1 in small city samples,
+    where Wald intervals leave [0, 1]. ``n == 0`` gives ``(nan, nan)``.
+    """
+    if n < 0 or successes < 0 or successes > n:
+        raise ChainpbError(
+            f"Wilson 区间需要 0 ≤ 成功数 ≤ n，实际为 {successes}/{n}。",
+            f"Wilson interval needs 0 <= successes <= n, got {successes}/{n}.",
+        )
+    if n == 0:
+        return (float("nan"), float("nan"))
+    z = float(norm.ppf(1 - (1 - level) / 2))
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+
+
+def difficulty_prevalence(firm_difficulty: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Share of firms per city reporting each difficulty, with Wilson intervals.
+
+    Input: ``firm_difficulty`` with ``city_key`` and ``diff_<cat>`` (0/1, missing for a blank
+    answer). Blank answers are left out of the denominator, because a firm that wrote nothing
+    told us nothing about its difficulties. Output columns: ``city_key, category, n, firms,
+    share, conf_low, conf_high`` sorted by city and the category order of ``CATEGORIES``.
+    """
+    cats = [c for c in CATEGORIES if f"diff_{c}" in firm_difficulty.columns]
+    _require(firm_difficulty, ["city_key"], "difficulty prevalence")
+    if not cats:
+        _require(firm_difficulty, [f"diff_{c}" for c in CATEGORIES], "difficulty prevalence")
+    rows = []
+    for city, group in sorted(firm_difficulty.groupby("city_key", sort=True), key=lambda g: g[0]):
+        for cat in cats:
+            values = pd.to_numeric(group[f"diff_{cat}"], errors="coerce").dropna()
+            n = int(values.size)
+            firms = int((values > 0).sum())
+            low, high = wilson_interval(firms, n, level)
+            rows.append(
+                {
+                    "city_key": city,
+                    "category": cat,
+                    "n": n,
+                    "firms": firms,
+                    "share": firms / n if n else float("nan"),
+                    "conf_low": low,
+                    "conf_high": high,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["city_key", "category", "n", "firms", "share", "conf_low", "conf_high"]
+    )
+
+
+def plot_difficulty_prevalence(
+    firm_difficulty: pd.DataFrame,
+    *,
+    cities: Mapping[str, Any] | None = None,
+    language: Language = "zh",
+    level: float = 0.95,
+) -> Figure:
+    """Grouped bars: share of firms reporting each difficulty, one bar per city, Wilson CIs."""
+    _check_language(language)
+    apply_theme()
+    prev = difficulty_prevalence(firm_difficulty, level)
+    city_keys = sorted(prev["city_key"].unique())
+    cats = [c for c in CATEGORIES if c in set(prev["category"])]
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.8), layout="constrained")
+    width = 0.8 / max(1, len(city_keys))
+    x = np.arange(len(cats))
+    for i, city in enumerate(city_keys):
+        sub = prev[prev["city_key"] == city].set_index("category").reindex(cats)
+        offset = (i - (len(city_keys) - 1) / 2) * width
+        share = sub["share"].to_numpy(dtype=float)
+        err = np.vstack(
+            [share - sub["conf_low"].to_numpy(float), sub["conf_high"].to_numpy(float) - share]
+        )
+        ax.bar(
+            x + offset,
+            share,
+            width=width * 0.95,
+            color=PALETTE[i % len(PALETTE)],
+            label=city_label(city, cities, language),
+            yerr=err,
+            capsize=2.5,
+            error_kw={"elinewidth": 0.8, "ecolor": "#333333"},
+        )
+    ax.set_xticks(x, [_tick(category_label(c, language)) for c in cats])
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.set_ylim(0, min(1.0, max(0.1, float(np.nanmax(prev["conf_high"])) * 1.15)))
+    ax.set_xlabel(text("difficulty", language))
+    ax.set_ylabel(text("prevalence_y", language))
+    ax.set_title(text("prevalence_title", language))
+    ax.legend(title=text("city", language), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+# ---------------------------------------------------------------------------- heatmaps
+
+
+def plot_policy_emphasis(
+    policy_emphasis: pd.DataFrame,
+    *,
+    cities: Mapping[str, Any] | None = None,
+    language: Language = "zh",
+) -> Figure:
+    """Heatmap difficulty × city of policy-text emphasis (hits per 1,000 tokens), annotated.
+
+    Input: ``policy_emphasis`` with ``city_key, category, per_1000_tokens``.
+    """
+    _check_language(language)
+    _require(policy_emphasis, ["city_key", "category", "per_1000_tokens"], "policy emphasis")
+    apply_theme()
+    table = policy_emphasis.pivot_table(
+        index="category", columns="city_key", values="per_1000_tokens", aggfunc="sum"
+    )
+    rows = [c for c in CATEGORIES if c in table.index] + sorted(
+        c for c in table.index if c not in CATEGORIES
+    )
+    table = table.reindex(index=rows, columns=sorted(table.columns))
+    table.index = [category_label(c, language) for c in table.index]
+    table.columns = [city_label(c, cities, language) for c in table.columns]
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH * 0.8, 3.4), layout="constrained")
+    sns.heatmap(
+        table,
+        ax=ax,
+        annot=True,
+        fmt=".2f",
+        cmap=HEATMAP_CMAP,
+        linewidths=0.5,
+        linecolor="white",
+        cbar_kws={"label": text("per_1000", language)},
+    )
+    ax.set_xlabel(text("city", language))
+    ax.set_ylabel(text("difficulty", language))
+    ax.set_title(text("emphasis_title", language))
+    ax.tick_params(axis="y", rotation=0)
+    return fig
+
+
+def jaccard_from_counts(cooccurrence: pd.DataFrame) -> pd.DataFrame:
+    """Jaccard index J(i, j) = c_ij / (c_ii + c_jj − c_ij) from a symmetric count matrix.
+
+    The diagonal c_ii is the number of firms reporting difficulty i at all; an empty pair gives 0.
+    """
+    c = cooccurrence.to_numpy(dtype=float)
+    diag = np.diag(c)
+    union = diag[:, None] + diag[None, :] - c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        j = np.where(union > 0, c / union, 0.0)
+    return pd.DataFrame(j, index=cooccurrence.index, columns=cooccurrence.columns)
+
+
+def plot_difficulty_cooccurrence(
+    cooccurrence: pd.DataFrame,
+    *,
+    jaccard: bool = False,
+    language: Language = "zh",
+) -> Figure:
+    """Heatmap of the 4×4 co-occurrence matrix (firms reporting both), or its Jaccard index.
+
+    Input: a square DataFrame whose index and columns are the categories (``coverage`` … or
+    ``diff_coverage`` …); the diagonal holds the firms reporting that difficulty.
+    """
+    _check_language(language)
+    apply_theme()
+    keys = [category_key(str(c)) for c in cooccurrence.columns]
+    matrix = cooccurrence.copy()
+    matrix.index = [category_key(str(c)) for c in matrix.index]
+    matrix.columns = keys
+    order = [c for c in CATEGORIES if c in keys]
+    matrix = matrix.reindex(index=order, columns=order)
+    values = jaccard_from_counts(matrix) if jaccard else matrix
+    shown = values.copy()
+    shown.index = [category_label(c, language) for c in order]
+    shown.columns = shown.index
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH * 0.75, 4.0), layout="constrained")
+    sns.heatmap(
+        shown,
+        ax=ax,
+        annot=True,
+        fmt=".2f" if jaccard else ".0f",
+        cmap=HEATMAP_CMAP,
+        square=True,
+        linewidths=0.5,
+        linecolor="white",
+        cbar_kws={"label": text("jaccard" if jaccard else "count", language)},
+    )
+    ax.set_title(text("cooc_title_jaccard" if jaccard else "cooc_title_count", language))
+    ax.tick_params(axis="y", rotation=0)
+    ax.tick_params(axis="x", rotation=0)
+    return fig
+
+
+# ---------------------------------------------------------------------------- terms
+
+
+def plot_top_terms(
+    term_frequency: pd.DataFrame,
+    *,
+    n_top: int = 10,
+    language: Language = "zh",
+) -> Figure:
+    """Horizontal bars of the most frequent terms per difficulty, one panel per category.
+
+    Input: ``category, term, count`` (any further column such as ``city_key`` is summed over).
+    Ties are broken by the term so that the order is stable.
+    """
+    _check_language(language)
+    count_col = _pick(term_frequency, "count", "n", "frequency", "freq")
+    _require(term_frequency, ["category", "term"], "top terms")
+    if count_col is None:
+        _require(term_frequency, ["count"], "top terms")
+    apply_theme()
+    totals = (
+        term_frequency.groupby(["category", "term"], as_index=False)[count_col]
+        .sum()
+        .rename(columns={count_col: "count"})
+    )
+    cats = [c for c in CATEGORIES if c in set(totals["category"])]
+    ncols = 2 if len(cats) > 1 else 1
+    nrows = int(np.ceil(len(cats) / ncols)) or 1
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(FIG_WIDTH, 0.22 * n_top * nrows + 1.0),
+        layout="constrained",
+        squeeze=False,
+    )
+    for ax, cat in zip(axes.flat, cats, strict=False):
+        top = (
+            totals[totals["category"] == cat]
+            .sort_values(["count", "term"], ascending=[False, True])
+            .head(n_top)
+        )
+        ax.barh(np.arange(len(top)), top["count"], color=PALETTE[CATEGORIES.index(cat)])
+        ax.set_yticks(np.arange(len(top)), top["term"].tolist())
+        ax.invert_yaxis()
+        ax.set_title(category_label(cat, language))
+        ax.set_xlabel(text("frequency", language))
+    for ax in list(axes.flat)[len(cats) :]:
+        ax.set_visible(False)
+    fig.suptitle(text("top_terms_title", language))
+    return fig
+
+
+# ---------------------------------------------------------------------------- reliability
+
+
+def plot_reliability(
+    reliability: pd.DataFrame,
+    *,
+    scales: Mapping[str, Any] | None = None,
+    language: Language = "zh",
+) -> Figure:
+    """Bars of Cronbach's α, CR and AVE per scale with reference lines at 0.7 and 0.5.
+
+    Input: one row per scale with ``scale`` (``coverage`` or ``scale_coverage``) and the columns
+    ``alpha`` (or ``cronbach_alpha``), ``cr`` (or ``composite_reliability``), ``ave``. 0.7 is the
+    usual threshold for α and CR, 0.5 for AVE (Fornell & Larcker 1981).
+    """
+    _check_language(language)
+    _require(reliability, ["scale"], "reliability")
+    columns = {
+        "alpha": _pick(reliability, "alpha", "cronbach_alpha", "raw_alpha"),
+        "cr": _pick(reliability, "cr", "composite_reliability", "CR"),
+        "ave": _pick(reliability, "ave", "AVE"),
+    }
+    present = {k: v for k, v in columns.items() if v is not None}
+    if not present:
+        _require(reliability, ["alpha", "cr", "ave"], "reliability")
+    apply_theme()
+    order = sorted(
+        reliability["scale"].astype(str),
+        key=lambda s: (
+            CATEGORIES.index(category_key(s)) if category_key(s) in CATEGORIES else 99,
+            s,
+        ),
+    )
+    data = reliability.set_index(reliability["scale"].astype(str)).reindex(order)
+    x = np.arange(len(order))
+    width = 0.8 / len(present)
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.6), layout="constrained")
+    for i, (metric, col) in enumerate(present.items()):
+        offset = (i - (len(present) - 1) / 2) * width
+        vals = data[col].to_numpy(dtype=float)
+        bars = ax.bar(
+            x + offset, vals, width * 0.95, color=PALETTE[i], label=text(metric, language)
+        )
+        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+    ax.axhline(0.7, color="#555555", linestyle="--", linewidth=0.8)
+    ax.axhline(0.5, color="#555555", linestyle=":", linewidth=0.8)
+    ax.set_xticks(x, [_tick(scale_label(s, language, scales)) for s in order])
+    ax.set_ylim(0, 1.08)
+    ax.set_xlabel(text("scale", language))
+    ax.set_ylabel(text("value", language))
+    ax.set_title(text("reliability_title", language))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+# ---------------------------------------------------------------------------- outcomes
+
+
+def plot_outcomes_by_membership(
+    analysis: pd.DataFrame,
+    outcomes: Sequence[str],
+    *,
+    labels: Labels | None = None,
+    language: Language = "zh",
+    seed: int = 20251126,
+    membership: str = "alliance_member",
+) -> Figure:
+    """Box plot plus jittered points of each outcome for alliance members and non-members.
+
+    One panel per outcome (own y scale). Jitter comes from ``numpy.random.default_rng(seed)``
+    so that the same data give the same picture; rows missing the outcome are left out.
+    """
+    _check_language(language)
+    _require(analysis, [membership, *outcomes], "outcomes by membership")
+    apply_theme()
+    rng = np.random.default_rng(seed)
+    groups = [0, 1]
+    group_names = [text("non_member", language), text("member", language)]
+    ncols = min(3, len(outcomes))
+    nrows = int(np.ceil(len(outcomes) / ncols))
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(FIG_WIDTH, 2.8 * nrows + 0.4), layout="constrained", squeeze=False
+    )
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        sub = analysis[[membership, outcome]].dropna()
+        values = [sub.loc[sub[membership] == g, outcome].to_numpy(float) for g in groups]
+        box = ax.boxplot(
+            values,
+            positions=groups,
+            widths=0.5,
+            showfliers=False,
+            patch_artist=True,
+            medianprops={"color": "black"},
+        )
+        for patch, colour in zip(box["boxes"], PALETTE, strict=False):
+            patch.set_facecolor(colour)
+            patch.set_alpha(0.35)
+        for g, vals in zip(groups, values, strict=True):
+            jitter = rng.uniform(-0.15, 0.15, size=vals.size)
+            ax.scatter(g + jitter, vals, s=4, alpha=0.5, color=PALETTE[g], linewidths=0)
+        ax.set_xticks(groups, group_names)
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_title(variable_label(outcome, labels, language))
+        ax.set_xlabel("")
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle(text("outcomes_title", language))
+    return fig
+
+
+# ---------------------------------------------------------------------------- coefficients
+
+
+def plot_coefficients(
+    estimates: pd.DataFrame,
+    *,
+    terms: Sequence[str] | None = None,
+    labels: Labels | None = None,
+    model_labels: Mapping[str, str] | None = None,
+    language: Language = "zh",
+) -> Figure:
+    """Coefficient plot: point estimates with 95% intervals, one panel per outcome.
+
+    Input: tidy estimates (``model, outcome, term, estimate, conf_low, conf_high``, as in
+    results/models/estimates.csv). ``terms`` selects and orders the key regressors (default:
+    every term except the intercept, in order of appearance). Outcomes keep their order of
+    appearance (the config order). Models are dodged vertically in sorted order and coloured
+    consistently across panels.
+    """
+    _check_language(language)
+    _require(
+        estimates, ["model", "outcome", "term", "estimate", "conf_low", "conf_high"], "coefficients"
+    )
+    apply_theme()
+    data = estimates[estimates["term"] != "Intercept"]
+    if terms is not None:
+        data = data[data["term"].isin(list(terms))]
+        term_order = [t for t in terms if t in set(data["term"])]
+    else:
+        term_order = list(dict.fromkeys(data["term"]))
+    models = sorted(data["model"].unique())
+    outcomes = list(dict.fromkeys(data["outcome"]))
+    ncols = min(3, max(1, len(outcomes)))
+    nrows = int(np.ceil(len(outcomes) / ncols)) or 1
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(FIG_WIDTH, 0.45 * len(term_order) * nrows + 1.4),
+        layout="constrained",
+        squeeze=False,
+        sharey=True,
+    )
+    step = 0.7 / max(1, len(models))
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+        for i, model in enumerate(models):
+            sub = data[(data["outcome"] == outcome) & (data["model"] == model)]
+            sub = sub.set_index("term").reindex(term_order).dropna(subset=["estimate"])
+            y = np.array([term_order.index(t) for t in sub.index], dtype=float)
+            y = y + (i - (len(models) - 1) / 2) * step
+            est = sub["estimate"].to_numpy(float)
+            ax.errorbar(
+                est,
+                y,
+                xerr=np.vstack(
+                    [est - sub["conf_low"].to_numpy(float), sub["conf_high"].to_numpy(float) - est]
+                ),
+                fmt="o",
+                markersize=3.5,
+                capsize=2,
+                linewidth=0.9,
+                color=PALETTE[i % len(PALETTE)],
+                label=(model_labels or {}).get(model, model),
+            )
+        ax.axvline(0, color="#555555", linewidth=0.8, linestyle="--")
+        ax.set_title(variable_label(outcome, labels, language))
+        ax.set_xlabel(text("estimate", language))
+    axes[0, 0].set_yticks(
+        np.arange(len(term_order)), [variable_label(t, labels, language) for t in term_order]
+    )
+    axes[0, 0].invert_yaxis()
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        names,
+        title=text("model", language),
+        loc="outside lower center",
+        ncols=min(4, max(1, len(models))),
+    )
+    fig.suptitle(text("coef_title", language))
+    return fig
+
+
+# ---------------------------------------------------------------------------- moderation
+
+
+def plot_simple_slopes(
+    fit: FitResult,
+    *,
+    labels: Labels | None = None,
+    language: Language = "zh",
+) -> Figure:
+    """Simple slopes of the focal regressor at chosen moderator values (moderation model).
+
+    Expected in ``fit.extra``:
+
+    - ``simple_slopes``: list of dicts (or records) with ``moderator_value``, ``moderator_label``
+      (e.g. "均值−1SD" or "M = 0"), ``slope``, ``std_error``, ``conf_low``, ``conf_high``; optional
+      ``intercept`` = predicted outcome when the focal regressor is 0 at that moderator value
+      (covariates at their means).
+    - optional ``focal`` and ``moderator``: variable names (default: ``fit.regressors[0]`` and
+      ``[1]``); optional ``focal_range``: ``[low, high]`` of the focal regressor (default
+      ``[0, 1]``, i.e. a binary treatment such as alliance_member).
+
+    Left panel: each slope with its confidence interval. Right panel (only when every row has an
+    ``intercept``): predicted outcome lines ``intercept + slope·x`` over ``focal_range``.
+    """
+    _check_language(language)
+    if "simple_slopes" not in fit.extra:
+        raise ChainpbError(
+            f"模型 {fit.model}（因变量 {fit.outcome}）的结果中没有 simple_slopes，无法绘制简单斜率图。",
+            f"Model {fit.model} (outcome {fit.outcome}) has no extra['simple_slopes'] to plot.",
+        )
+    slopes = pd.DataFrame(list(fit.extra["simple_slopes"]))
+    _require(
+        slopes,
+        ["moderator_value", "moderator_label", "slope", "conf_low", "conf_high"],
+        "simple slopes",
+    )
+    slopes = slopes.sort_values("moderator_value", kind="stable").reset_index(drop=True)
+    apply_theme()
+    focal = fit.extra.get("focal") or (fit.regressors[0] if fit.regressors else "x")
+    moderator = fit.extra.get("moderator") or (
+        fit.regressors[1] if len(fit.regressors) > 1 else "m"
+    )
+    with_lines = "intercept" in slopes.columns and slopes["intercept"].notna().all()
+    fig, axes = plt.subplots(
+        1,
+        2 if with_lines else 1,
+        figsize=(FIG_WIDTH, 3.2) if with_lines else (FIG_WIDTH * 0.6, 3.2),
+        layout="constrained",
+        squeeze=False,
+    )
+    ax = axes[0, 0]
+    x = np.arange(len(slopes))
+    est = slopes["slope"].to_numpy(float)
+    ax.errorbar(
+        x,
+        est,
+        yerr=np.vstack(
+            [est - slopes["conf_low"].to_numpy(float), slopes["conf_high"].to_numpy(float) - est]
+        ),
+        fmt="o",
+        capsize=3,
+        color=PALETTE[0],
+    )
+    ax.axhline(0, color="#555555", linewidth=0.8, linestyle="--")
+    ax.set_xticks(x, slopes["moderator_label"].astype(str).tolist())
+    ax.set_xlim(-0.5, len(slopes) - 0.5)
+    ax.set_xlabel(
+        f"{text('moderator_value', language)}：{variable_label(moderator, labels, language)}"
+        if language == "zh"
+        else f"{text('moderator_value', language)}: {variable_label(moderator, labels, language)}"
+    )
+    ax.set_ylabel(text("slope", language))
+    ax.set_title(
+        f"{variable_label(focal, labels, language)} → {variable_label(fit.outcome, labels, language)}"
+    )
+    if with_lines:
+        ax2 = axes[0, 1]
+        low, high = fit.extra.get("focal_range") or (0.0, 1.0)
+        grid = np.array([float(low), float(high)])
+        for i, row in slopes.iterrows():
+            ax2.plot(
+                grid,
+                float(row["intercept"]) + float(row["slope"]) * grid,
+                marker="o",
+                color=PALETTE[int(i) % len(PALETTE)],
+                label=str(row["moderator_label"]),
+            )
+        ax2.set_xticks(grid)
+        ax2.set_xlabel(variable_label(focal, labels, language))
+        ax2.set_ylabel(
+            f"{text('predicted', language)}：{variable_label(fit.outcome, labels, language)}"
+            if language == "zh"
+            else f"{text('predicted', language)}: {variable_label(fit.outcome, labels, language)}"
+        )
+        ax2.legend(title=variable_label(moderator, labels, language))
+    fig.suptitle(text("slopes_title", language))
+    return fig
+
+
+# ---------------------------------------------------------------------------- agreement
+
+
+AGREEMENT_METRICS: tuple[str, ...] = ("precision", "recall", "f1", "cohen_kappa")
+
+
+def plot_agreement(
+    agreement: pd.DataFrame,
+    *,
+    language: Language = "zh",
+) -> Figure:
+    """Bars of precision, recall, F1 and Cohen's κ per category, one panel per comparison.
+
+    Input: the long agreement table (``comparison, category, precision, recall, f1,
+    cohen_kappa``); a ``macro`` category row, if present, is drawn last. κ can be negative or
+    NaN (a category nobody coded): NaN bars are simply absent.
+    """
+    _check_language(language)
+    _require(agreement, ["comparison", "category", *AGREEMENT_METRICS], "agreement")
+    apply_theme()
+    comparisons = sorted(agreement["comparison"].unique())
+    known = ["codebook_vs_gold", "supervised_vs_gold", "supervised_vs_codebook"]
+    comparisons = [c for c in known if c in comparisons] + [
+        c for c in comparisons if c not in known
+    ]
+    fig, axes = plt.subplots(
+        len(comparisons),
+        1,
+        figsize=(FIG_WIDTH, 2.6 * len(comparisons) + 0.5),
+        layout="constrained",
+        squeeze=False,
+        sharey=True,
+    )
+    width = 0.8 / len(AGREEMENT_METRICS)
+    for ax, comparison in zip(axes[:, 0], comparisons, strict=True):
+        sub = agreement[agreement["comparison"] == comparison]
+        cats = [c for c in (*CATEGORIES, "macro") if c in set(sub["category"])]
+        cats += sorted(c for c in set(sub["category"]) if c not in cats)
+        sub = sub.set_index("category").reindex(cats)
+        x = np.arange(len(cats))
+        for i, metric in enumerate(AGREEMENT_METRICS):
+            offset = (i - (len(AGREEMENT_METRICS) - 1) / 2) * width
+            ax.bar(
+                x + offset,
+                sub[metric].to_numpy(float),
+                width * 0.95,
+                color=PALETTE[i],
+                label=text(metric, language),
+            )
+        ax.set_xticks(x, [_tick(category_label(c, language)) for c in cats])
+        ax.axhline(0, color="#333333", linewidth=0.6)
+        ax.set_ylim(
+            min(0.0, float(np.nanmin(agreement[list(AGREEMENT_METRICS)].to_numpy(float))) - 0.05),
+            1.05,
+        )
+        ax.set_title(TEXT[comparison][language] if comparison in TEXT else comparison)
+        ax.set_ylabel(text("value", language))
+    axes[0, 0].legend(title=text("metric", language), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle(text("agreement_title", language))
+    return fig
