@@ -237,10 +237,12 @@ def _read_xlsx(path: Path, sheet: int | str | None) -> RawSurvey:
                 raise _bad_sheet(path, sheet, names)
             ws = wb[sheet]
         grid: list[tuple[int, list[Any]]] = []
-        for row in ws.iter_rows():
+        # Read-only sheets yield every row from min_row on (gaps as empty rows), so counting
+        # gives the row number Excel shows.
+        for number, row in enumerate(ws.iter_rows(min_row=1), start=1):
             cells = [_render_xlsx(c.value, getattr(c, "number_format", None)) for c in row]
             if cells:
-                grid.append((row[0].row, cells))
+                grid.append((number, cells))
     except InputError:
         raise
     except Exception as err:
