@@ -7,7 +7,9 @@
   which is R ``sandwich::vcovCL(fit, cluster = ~g, type = "HC1")`` (Stata's ``logit,
   vce(cluster)`` omits ``(N-1)/(N-K)``; the difference is < 0.1 % for N ≈ 1300). Two cluster
   variables use the Cameron-Gelbach-Miller sum as for OLS. Without clusters: HC1 sandwich.
-  Inference is normal (z), as in Stata and R for these models.
+  Inference is normal (z), as in Stata and R for these models. The bread is the inverse
+  *observed* information (Stata); for logit it equals R glm's expected information, for
+  probit R ``vcovCL(glm)`` differs by about 1 % because glm uses the expected information.
 * Ordered logit (``OrderedModel``, ``distr="logit"``): P(Y ≤ j) = F(τ_j − x'β), the same sign
   convention as R ``MASS::polr`` (polr's ``zeta`` are our thresholds τ_j). Thresholds are not
   regression terms: they go to ``extra["thresholds"]``.
