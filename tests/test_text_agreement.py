@@ -215,3 +215,153 @@ def test_disagreements_lists_each_differing_unit_and_category():
     assert out.loc[0, "text"] == "流动党员多，覆盖难"
     assert pd.isna(out.loc[1, "coded"])
     assert (out.loc[2, "gold"], out.loc[2, "coded"]) == (0, 1)
+
+
+# ----------------------------------------------------------------- validation orchestration
+
+GOLD_COVERAGE = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+CODEBOOK_COVERAGE = [1, 1, 1, 0, 1, 0, 0, 0, 0, 0]
+
+
+def _gold_and_codes():
+    unit_ids = [f"u{i:02d}" for i in range(1, 11)]
+    gold = pd.DataFrame(
+        {
+            "unit_id": unit_ids,
+            "source": ["answers"] * 10,
+            "city_key": ["suqian"] * 5 + ["wuxi"] * 5,
+            "text": [f"文本{i}" for i in range(10)],
+            "coverage": GOLD_COVERAGE,
+            "ideology": [0, 0, 0, 0, 0, 1, 1, 0, 0, 0],
+            "effectiveness": [0] * 10,
+            "resource": [0, 0, 0, 0, 0, 0, 0, 1, 1, 1],
+        }
+    )
+    codebook = pd.DataFrame(
+        {
+            "text_id": range(10),
+            "coverage": CODEBOOK_COVERAGE,
+            "ideology": [0, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+            "effectiveness": [0] * 10,
+            "resource": [0, 0, 0, 0, 0, 0, 0, 1, 1, 0],
+            "status": ["coded"] * 10,
+        }
+    )
+    tokens = [["流动党员", "覆盖"] if g else ["企业", "发展"] for g in GOLD_COVERAGE]
+    return gold, codebook, tokens
+
+
+def test_validate_coding_shapes_and_a_hand_checked_row():
+    from chainpb.text.validation import AGREEMENT_COLUMNS, COMPARISONS, validate_coding
+
+    gold, codebook, tokens = _gold_and_codes()
+    result = validate_coding(gold, codebook, tokens, seed=20251126)
+    assert list(result.agreement.columns) == AGREEMENT_COLUMNS
+    assert len(result.agreement) == 3 * 5  # 3 comparisons x (4 categories + macro)
+    assert list(result.agreement["comparison"].unique()) == list(COMPARISONS)
+    row = result.agreement.set_index(["comparison", "category"]).loc[
+        ("codebook_vs_gold", "coverage")
+    ]
+    # By hand from GOLD_COVERAGE vs CODEBOOK_COVERAGE: tp=3, fn=1 (u04), fp=1 (u05), tn=5.
+    # P = R = F1 = 3/4; p_o = 0.8, p_e = 0.4*0.4 + 0.6*0.6 = 0.52, kappa = 0.28/0.48 = 0.58333;
+    # alpha: n = 20, n_1 = 8, n_0 = 12, o_01 = 2 -> 1 - 19*2/(8*12) = 0.604167.
+    assert (row.tp, row.fp, row.fn, row.tn) == (3, 1, 1, 5)
+    assert (row.precision, row.recall, row.f1) == (0.75, 0.75, 0.75)
+    assert row.cohen_kappa == pytest.approx(0.28 / 0.48)
+    assert row.krippendorff_alpha == pytest.approx(1 - 38 / 96)
+    svc = result.agreement[result.agreement["comparison"] == "supervised_vs_codebook"]
+    assert set(svc["reference"]) == {"codebook"}
+    assert set(svc["coder"]) == {"supervised"}
+    # Disagreements of the codebook with gold: u04/coverage, u05/coverage, u07/ideology, u10/resource.
+    assert list(zip(result.disagreements.unit_id, result.disagreements.category, strict=True)) == [
+        ("u04", "coverage"),
+        ("u05", "coverage"),
+        ("u07", "ideology"),
+        ("u10", "resource"),
+    ]
+    # The coverage tokens determine gold coverage, so out of fold the supervised coder gets it.
+    assert result.supervised["coverage"].tolist() == GOLD_COVERAGE
+    assert list(result.supervised["unit_id"]) == list(gold["unit_id"])
+
+
+def test_validate_coding_aligns_by_unit_id_and_is_deterministic(tmp_path):
+    from chainpb.text.validation import validate_coding
+
+    gold, codebook, tokens = _gold_and_codes()
+    first = validate_coding(gold, codebook, tokens, seed=3)
+    keyed = codebook.drop(columns="text_id").assign(unit_id=gold["unit_id"]).iloc[::-1]
+    by_unit = dict(zip(gold["unit_id"], tokens, strict=True))
+    second = validate_coding(gold, keyed, by_unit, seed=3)
+    pd.testing.assert_frame_equal(first.agreement, second.agreement)
+    pd.testing.assert_frame_equal(first.disagreements, second.disagreements)
+    first.write(tmp_path / "a1.csv", tmp_path / "d1.csv", tmp_path / "s1.csv")
+    second.write(tmp_path / "a2.csv", tmp_path / "d2.csv", tmp_path / "s2.csv")
+    for name in ("a", "d", "s"):
+        assert (tmp_path / f"{name}1.csv").read_bytes() == (tmp_path / f"{name}2.csv").read_bytes()
+
+
+GOLD_CSV = (
+    "unit_id,source,city_key,text,coverage,ideology,effectiveness,resource\n"
+    "a1,answers,suqian,流动党员多，覆盖难,1,0,0,0\n"
+    "a2,answers,wuxi,黨建與業務兩張皮,0,0,1.0,0\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_read_gold_accepts_utf8_bom_and_gb18030(tmp_path, encoding):
+    from chainpb.text.validation import read_gold
+
+    path = tmp_path / "gold.csv"
+    path.write_bytes(GOLD_CSV.encode(encoding))
+    gold = read_gold(path)
+    assert gold["unit_id"].tolist() == ["a1", "a2"]
+    assert gold["effectiveness"].tolist() == [0, 1]
+    assert gold["coverage"].dtype == "int64"
+    # Traditional characters are normalised like every other text (黨建與業務 -> 党建与业务).
+    assert gold.loc[1, "text"] == "党建与业务两张皮"
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "row", "column", "fragment"),
+    [
+        (GOLD_CSV.replace(",1,0,0,0\n", ",2,0,0,0\n"), 2, "coverage", "0 或 1"),
+        (GOLD_CSV.replace("1.0,0\n", "是,0\n"), 3, "effectiveness", "是"),
+        (GOLD_CSV.replace("a2,", "a1,"), 3, "unit_id", "第 2 行"),
+        (GOLD_CSV.replace("黨建與業務兩張皮", ""), 3, "text", "文本为空"),
+    ],
+)
+def test_read_gold_names_file_row_and_column(tmp_path, csv_text, row, column, fragment):
+    from chainpb.errors import InputError
+    from chainpb.text.validation import read_gold
+
+    path = tmp_path / "gold.csv"
+    path.write_text(csv_text, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_gold(path)
+    assert err.value.where.row == row
+    assert err.value.where.column == column
+    assert str(path) in str(err.value)
+    assert fragment in str(err.value)
+
+
+def test_read_gold_reports_missing_columns(tmp_path):
+    from chainpb.errors import InputError
+    from chainpb.text.validation import read_gold
+
+    path = tmp_path / "gold.csv"
+    path.write_text(GOLD_CSV.replace(",resource", ",resources"), encoding="utf-8")
+    with pytest.raises(InputError, match="resource"):
+        read_gold(path)
+
+
+def test_tokens_by_unit_orders_tokens():
+    from chainpb.text.validation import tokens_by_unit
+
+    table = pd.DataFrame(
+        {
+            "unit_id": ["b", "a", "a", "b"],
+            "token_index": [1, 1, 0, 0],
+            "token": ["难", "皮", "两张", "覆盖"],
+        }
+    )
+    assert tokens_by_unit(table) == {"a": ["两张", "皮"], "b": ["覆盖", "难"]}
