@@ -1,0 +1,159 @@
+"""Policy folders (chainpb.ingest.policies): manifest, .txt in several encodings, .docx with tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chainpb.errors import InputError
+from chainpb.ingest.policies import POLICY_COLUMNS, read_docx_text, read_policy_folder
+from chainpb.ingest.survey import pool_tables
+
+
+def write_docx(path: Path) -> None:
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("关于推进產業鏈黨建的實施意見")
+    table = document.add_table(rows=2, cols=3)
+    for j, text in enumerate(["机制", "牵头单位", "完成时限"]):
+        table.cell(0, j).text = text
+    for j, text in enumerate(["联席会议制度", "市委组织部", "2024年底"]):
+        table.cell(1, j).text = text
+    document.add_paragraph("联系人：王某，电话 0527-84361234。")
+    merged = document.add_table(rows=1, cols=3)
+    merged.cell(0, 0).merge(merged.cell(0, 1)).text = "合并单元格"
+    merged.cell(0, 2).text = "末列"
+    document.save(str(path))
+
+
+def make_folder(root: Path) -> Path:
+    folder = root / "policies"
+    folder.mkdir()
+    (folder / "b_notice.txt").write_bytes(
+        "各产业链党建联盟：\r\n请于２０２４年完成组建。\r\n".encode("gbk")
+    )
+    (folder / "a_plan.txt").write_text(
+        "宿迁市产业链党建工作方案\n  应建尽建  ，  扩大覆盖。\n", encoding="utf-8"
+    )
+    write_docx(folder / "c_opinion.docx")
+    manifest = (
+        "file,title,issuer,date\n"
+        "b_notice.txt,关于组建产业链党建联盟的通知,中共宿迁市委组织部,2024-03-01\n"
+        "c_opinion.docx,實施意見,中共宿迁市委,2023-11-20\n"
+        "a_plan.txt,工作方案,中共宿迁市委组织部,2023-05-08\n"
+    )
+    (folder / "manifest.csv").write_bytes(manifest.encode("gbk"))
+    return folder
+
+
+def test_docx_paragraphs_and_tables_in_document_order(tmp_path: Path) -> None:
+    path = tmp_path / "doc.docx"
+    write_docx(path)
+    # Tables stay between the paragraphs around them; one line per table row, cells joined by
+    # "；"; a merged cell appears once.
+    assert read_docx_text(path).split("\n") == [
+        "关于推进產業鏈黨建的實施意見",
+        "机制；牵头单位；完成时限",
+        "联席会议制度；市委组织部；2024年底",
+        "联系人：王某，电话 0527-84361234。",
+        "合并单元格；末列",
+    ]
+
+
+def test_read_policy_folder(tmp_path: Path) -> None:
+    table = read_policy_folder(make_folder(tmp_path), "suqian", "宿迁市")
+    assert list(table.columns) == list(POLICY_COLUMNS)
+    assert table["doc_id"].tolist() == ["suqian-a_plan", "suqian-b_notice", "suqian-c_opinion"]
+    texts = dict(zip(table["doc_id"], table["text"], strict=True))
+    # Whitespace normalised (spaces between CJK characters dropped), CRLF → LF, full-width digits
+    # → half-width (GBK file), traditional → simplified, phone masked.
+    assert texts["suqian-a_plan"] == "宿迁市产业链党建工作方案\n应建尽建，扩大覆盖。"
+    assert texts["suqian-b_notice"] == "各产业链党建联盟：\n请于2024年完成组建。"
+    assert texts["suqian-c_opinion"].split("\n")[0] == "关于推进产业链党建的实施意见"
+    assert "联席会议制度；市委组织部；2024年底" in texts["suqian-c_opinion"]
+    assert "[电话]" in texts["suqian-c_opinion"] and "84361234" not in texts["suqian-c_opinion"]
+    assert table["n_chars"].tolist() == [len(t) for t in table["text"]]
+    row = table.set_index("doc_id").loc["suqian-c_opinion"]
+    assert (row["title"], row["issuer"], row["date"], row["file"]) == (
+        "实施意见",
+        "中共宿迁市委",
+        "2023-11-20",
+        "c_opinion.docx",
+    )
+    assert (table["city_key"] == "suqian").all() and (table["city_name"] == "宿迁市").all()
+
+
+def test_ignores_office_lock_files(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "~$opinion.docx").write_bytes(b"lock")
+    assert len(read_policy_folder(folder, "suqian", "宿迁市")) == 3
+
+
+def test_manifest_row_without_file(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "a_plan.txt").unlink()
+    with pytest.raises(InputError) as info:
+        read_policy_folder(folder, "suqian", "宿迁市")
+    message = str(info.value)
+    # Names both the manifest (with its row) and the missing file.
+    assert "manifest.csv" in message and "row 4" in message and "a_plan.txt" in message
+
+
+def test_file_not_in_manifest(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "d_extra.txt").write_text("多余文件", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_policy_folder(folder, "suqian", "宿迁市")
+    assert "manifest.csv" in str(info.value) and "d_extra.txt" in str(info.value)
+
+
+def test_manifest_missing_column(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "manifest.csv").write_text("file,title,date\na_plan.txt,x,2024\n", encoding="utf-8")
+    with pytest.raises(InputError, match="lacks column"):
+        read_policy_folder(folder, "suqian", "宿迁市")
+
+
+def test_missing_manifest(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "manifest.csv").unlink()
+    with pytest.raises(InputError, match=r"manifest\.csv is missing"):
+        read_policy_folder(folder, "suqian", "宿迁市")
+
+
+def test_undecodable_policy_text(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "a_plan.txt").write_bytes(
+        b"ok\x80\xff"
+    )  # 0x80 at offset 2 is invalid in UTF-8 and GB18030
+    with pytest.raises(InputError) as info:
+        read_policy_folder(folder, "suqian", "宿迁市")
+    assert "a_plan.txt" in str(info.value) and "offset 2" in str(info.value)
+
+
+def test_unsupported_listed_file(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "e.pdf").write_bytes(b"%PDF")
+    with (folder / "manifest.csv").open("ab") as handle:
+        handle.write("e.pdf,PDF文件,某部门,2024-01-01\n".encode("gbk"))
+    with pytest.raises(InputError, match="unsupported policy file type"):
+        read_policy_folder(folder, "suqian", "宿迁市")
+
+
+def test_pool_policies_sorted(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    wuxi = read_policy_folder(folder, "wuxi", "无锡市")
+    suqian = read_policy_folder(folder, "suqian", "宿迁市")
+    pooled = pool_tables([wuxi, suqian])
+    assert pooled["doc_id"].tolist() == [
+        "suqian-a_plan",
+        "suqian-b_notice",
+        "suqian-c_opinion",
+        "wuxi-a_plan",
+        "wuxi-b_notice",
+        "wuxi-c_opinion",
+    ]
+    assert isinstance(pooled, pd.DataFrame)
