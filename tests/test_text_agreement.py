@@ -35,6 +35,9 @@ from chainpb.text.agreement import (
 #   precision = 20 / 30 = 0.6667, recall = 20 / 25 = 0.80, F1 = 40 / (40 + 10 + 5) = 0.72727
 #   Krippendorff (two coders, nominal): n = 100 pairable values, n_1 = 25 + 30 = 55,
 #   n_0 = 45, o_01 = 15 mismatching units -> alpha = 1 - 99 * 15 / (55 * 45) = 1 - 0.6 = 0.40
+# R cross-check (psych 2.2.9):
+#   ref <- c(rep(1,25), rep(0,25)); cod <- c(rep(1,20), rep(0,5), rep(1,10), rep(0,15))
+#   psych::cohen.kappa(cbind(ref, cod))$kappa   # [1] 0.4
 TABLE_REF = [1] * 25 + [0] * 25
 TABLE_COD = [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15
 
@@ -90,6 +93,7 @@ def test_krippendorff_nominal_values_may_be_strings():
 # alpha = 1 - (n - 1) * o_01 / (n_0 * n_1) = 1 - 19 * 4 / 84 = 8 / 84 = 0.0952.
 # Cohen's kappa on the same data (A as reference): p_o = 6/10; A has 2 ones, B has 4;
 # p_e = 0.2 * 0.4 + 0.8 * 0.6 = 0.56; kappa = (0.60 - 0.56) / 0.44 = 1/11 = 0.0909.
+# R: psych::cohen.kappa(cbind(a = BINARY_A, b = BINARY_B))$kappa   # [1] 0.09090909
 BINARY_A = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
 BINARY_B = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
 
@@ -106,7 +110,8 @@ def test_cohen_kappa_binary_example_by_hand():
 def test_kappa_on_a_three_class_case():
     # By hand: agreement on 6 of 8 units, p_o = 48/64; marginals a: x3 y3 z2, b: x3 y2 z3;
     # p_e = (3*3 + 3*2 + 2*3) / 64 = 21/64; kappa = (48 - 21) / (64 - 21) = 27/43 = 0.62791.
-    # Cross-check: sklearn.metrics.cohen_kappa_score(a, b) = 0.627906976744186.
+    # Cross-check: sklearn.metrics.cohen_kappa_score(a, b) = 0.627906976744186;
+    # R: psych::cohen.kappa(cbind(x = a, y = b))$kappa   # [1] 0.627907 (psych 2.2.9)
     a = ["x", "x", "x", "y", "y", "y", "z", "z"]
     b = ["x", "x", "z", "y", "y", "x", "z", "z"]
     assert cohen_kappa(a, b) == pytest.approx(27 / 43)
@@ -265,6 +270,7 @@ def test_validate_coding_shapes_and_a_hand_checked_row():
     # By hand from GOLD_COVERAGE vs CODEBOOK_COVERAGE: tp=3, fn=1 (u04), fp=1 (u05), tn=5.
     # P = R = F1 = 3/4; p_o = 0.8, p_e = 0.4*0.4 + 0.6*0.6 = 0.52, kappa = 0.28/0.48 = 0.58333;
     # alpha: n = 20, n_1 = 8, n_0 = 12, o_01 = 2 -> 1 - 19*2/(8*12) = 0.604167.
+    # R: psych::cohen.kappa(cbind(g, k))$kappa with the two vectors above -> [1] 0.5833333
     assert (row.tp, row.fp, row.fn, row.tn) == (3, 1, 1, 5)
     assert (row.precision, row.recall, row.f1) == (0.75, 0.75, 0.75)
     assert row.cohen_kappa == pytest.approx(0.28 / 0.48)
