@@ -59,7 +59,7 @@ def noisy_gold(n_units: int = 80, seed: int = 5) -> tuple[list[list[str]], pd.Da
 
 
 def test_token_ngrams_are_unigrams_then_bigrams():
-    assert token_ngrams(["流动党员", " ", "覆盖", "难"]) == [
+    assert token_ngrams(["流动党员", " ", "，", "覆盖", "难", "。"]) == [
         "流动党员",
         "覆盖",
         "难",

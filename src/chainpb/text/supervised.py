@@ -29,6 +29,7 @@ Design choices (the *why*):
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -56,9 +57,18 @@ DEFAULT_MIN_DF = 2
 DEFAULT_C = 10.0
 
 
+def _is_content(token: str) -> bool:
+    # Punctuation and symbols carry no difficulty; as features they only add noise bigrams.
+    return any(not unicodedata.category(ch).startswith(("P", "S", "Z", "C")) for ch in token)
+
+
 def token_ngrams(tokens: Sequence[str]) -> list[str]:
-    """Unigrams and bigrams of a token list; blank tokens are dropped before pairing."""
-    kept = [t for t in tokens if t and not str(t).isspace()]
+    """Unigrams and bigrams of a token list.
+
+    Blank, punctuation-only and symbol-only tokens are dropped before pairing, so "覆盖 难"
+    is a bigram whether or not a comma stood between the words.
+    """
+    kept = [str(t) for t in tokens if _is_content(str(t))]
     return kept + [f"{a} {b}" for a, b in pairwise(kept)]
 
 
