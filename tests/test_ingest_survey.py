@@ -439,3 +439,39 @@ def test_survey_file_is_example(tmp_path: Path) -> None:
     root = tmp_path / "resources" / "example"
     assert survey_file_is_example(root / "suqian" / "survey.xlsx", root)
     assert not survey_file_is_example(tmp_path / "data" / "survey.xlsx", root)
+
+
+def test_sav_numeric_scale_with_word_labels_keeps_codes(tmp_path: Path) -> None:
+    import pyreadstat
+
+    frame = pd.DataFrame(
+        {
+            "id": ["W1", "W2", "W3", "W4"],
+            "chain": ["物联网"] * 4,
+            "res": [2.0, 5.0, -3.0, 8.0],
+            "party": [1.0, 2.0, 1.0, 2.0],
+        }
+    )
+    path = tmp_path / "wuxi.sav"
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        variable_value_labels={
+            "res": {1: "很弱", 2: "较弱", 3: "一般", 4: "较强", 5: "很强", -3: "拒答", 8: "不知道"},
+            "party": {1: "是", 2: "否"},
+        },
+    )
+    column_map = {
+        "id": "enterprise_id",
+        "chain": "chain",
+        "res": "resilience",
+        "party": "has_party_org",
+    }
+    res = ingest_city_survey(path, "wuxi", "无锡市", column_map, OPTIONS, KEY)
+    # 较弱 = code 2 and 很强 = code 5 stay numbers; -3 is labelled 拒答 (a skip marker) → missing;
+    # 8 (不知道) is neither a marker nor in 1–5 → rejected. Yes/no uses the labels 是/否.
+    assert res.accepted["resilience"].tolist()[:2] == [2, 5]
+    assert pd.isna(res.accepted["resilience"].iloc[2])
+    assert res.accepted["has_party_org"].tolist() == [1, 0, 1]
+    assert res.rejects["raw_row"].tolist() == [4]
+    assert "8 is outside the valid range" in res.rejects["reason_en"].iloc[0]

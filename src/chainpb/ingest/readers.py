@@ -18,7 +18,10 @@ Decisions worth knowing:
   any other labelled code becomes its label (``1 = "国有"`` → ``"国有"``, ``-3 = "拒答"`` →
   ``"拒答"``) and is parsed like text answers later (categories, 是/否, missing markers).
   Unlabelled values stay numeric. SPSS user-missing values (declared missing codes/ranges) come
-  out as missing.
+  out as missing. The stored codes are kept too (``RawSurvey.codes``): for numeric variables
+  (Likert items, counts, percentages) the validator uses the code unless its label is a skip
+  marker, so a scale labelled 1 = "很弱" … 5 = "很强" stays 1–5; for yes/no, categories and
+  text it uses the label (1 = "是", 2 = "否").
 - Headers of SPSS/Stata files are the variable names; their variable labels are kept in
   ``RawSurvey.column_labels`` so that a column map may name either.
 """
@@ -32,7 +35,7 @@ import math
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +55,8 @@ class RawSurvey:
 
     ``data`` has one column per raw header (object dtype: ``str``, ``int``, ``float`` or
     ``None`` for an empty cell) and one row per non-blank raw row; ``raw_rows[i]`` is the row
-    number of ``data.iloc[i]`` as the user sees it.
+    number of ``data.iloc[i]`` as the user sees it. ``codes`` (.sav/.dta only) has the same
+    shape with the stored codes before value labels were applied.
     """
 
     path: Path
@@ -63,6 +67,7 @@ class RawSurvey:
     delimiter: str | None = None
     column_labels: dict[str, str] = field(default_factory=dict)
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    codes: pd.DataFrame | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -346,7 +351,7 @@ def _read_stat(path: Path, suffix: str) -> RawSurvey:
         for k, v in (meta.column_names_to_labels or {}).items()
         if v is not None and str(v).strip()
     }
-    return _build(
+    raw = _build(
         path,
         suffix.lstrip("."),
         columns,
@@ -354,3 +359,12 @@ def _read_stat(path: Path, suffix: str) -> RawSurvey:
         column_labels=column_labels,
         value_labels={str(k): dict(v) for k, v in labels_by_var.items()},
     )
+    # The stored codes of the same rows, for numeric variables whose labels are words
+    # (resilience 1 = "很弱" … 5 = "很强"): see the module docstring.
+    kept = frame.iloc[[n - 1 for n in raw.raw_rows]]
+    codes = pd.DataFrame(
+        [[_clean_cell(v) for v in row] for row in kept.itertuples(index=False, name=None)],
+        columns=columns,
+        dtype=object,
+    )
+    return replace(raw, codes=codes[raw.headers])

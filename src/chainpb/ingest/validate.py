@@ -21,7 +21,10 @@ from chainpb.ingest.options import IngestOptions
 from chainpb.ingest.privacy import mask_pii
 from chainpb.ingest.readers import RawSurvey
 from chainpb.ingest.spec import REDACTED, REJECT_COLUMNS, REQUIRED_VARIABLES, VARIABLES
-from chainpb.ingest.values import parse_value
+from chainpb.ingest.values import is_missing_marker, parse_value
+
+#: Kinds whose SPSS/Stata stored code, not its value label, is the answer.
+NUMERIC_CODE_KINDS = ("likert", "int", "float")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,17 @@ def validate_rows(
         if spec.role == "pii":
             continue
         out: list[Any] = []
-        for i, raw_value in enumerate(mapped.data[variable].tolist()):
+        cells = mapped.data[variable].tolist()
+        codes = mapped.raw.codes
+        if codes is not None and spec.kind in NUMERIC_CODE_KINDS:
+            # Numbers from SPSS/Stata: the stored code is the answer; its label counts only
+            # when it says the answer is missing ("拒答", "不适用").
+            stored = codes[mapped.header_of[variable]].tolist()
+            cells = [
+                None if is_missing_marker(label, options) else code
+                for label, code in zip(cells, stored, strict=True)
+            ]
+        for i, raw_value in enumerate(cells):
             parsed = parse_value(raw_value, spec, options)
             if not parsed.ok:
                 problems[i].append(
