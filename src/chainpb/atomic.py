@@ -86,8 +86,10 @@ def save_figure(fig: Any, targets: list[str | os.PathLike[str]], dpi: int = 300)
         suffix = Path(target).suffix.lower().lstrip(".")
         # Matplotlib stamps creation dates and software versions into PDF/PNG/SVG metadata;
         # clearing them keeps reruns byte-identical.
-        metadata: dict[str, Any] = {"pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
-                                    "png": {"Software": None},
-                                    "svg": {"Date": None, "Creator": None}}.get(suffix, {})
+        metadata: dict[str, Any] = {
+            "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+            "png": {"Software": None},
+            "svg": {"Date": None, "Creator": None},
+        }.get(suffix, {})
         with atomic_path(target) as tmp:
             fig.savefig(tmp, format=suffix, dpi=dpi, metadata=metadata, bbox_inches="tight")

@@ -52,8 +52,13 @@ def _explain(error: Any) -> tuple[str, str]:
     validator = error.validator
     expected = error.validator_value
     if validator == "required":
-        missing = [m for m in expected if isinstance(error.instance, dict) and m not in error.instance]
-        return (f"配置项 {key} 缺少必填键 {missing}", f"config key {key} lacks required key(s) {missing}")
+        missing = [
+            m for m in expected if isinstance(error.instance, dict) and m not in error.instance
+        ]
+        return (
+            f"配置项 {key} 缺少必填键 {missing}",
+            f"config key {key} lacks required key(s) {missing}",
+        )
     if validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         return (
@@ -103,7 +108,8 @@ def load_yaml(path: str | Path) -> Any:
         raise ConfigError(f"找不到配置文件 {path}", f"configuration file {path} not found") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(
-            f"配置文件 {path} 不是合法的 YAML：{exc}", f"configuration file {path} is not valid YAML: {exc}"
+            f"配置文件 {path} 不是合法的 YAML：{exc}",
+            f"configuration file {path} is not valid YAML: {exc}",
         ) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(
@@ -115,7 +121,9 @@ def load_yaml(path: str | Path) -> Any:
 def validate_against_schema(instance: Any, schema: Mapping[str, Any], *, what: str) -> Any:
     """Validate ``instance`` in place (filling defaults); raise ConfigError listing every problem."""
     validator = _DefaultingValidator(schema)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(
+        validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]
+    )
     if errors:
         zh = [f"{what} 校验未通过（{len(errors)} 处）："]
         en = [f"{what} failed validation ({len(errors)} problem(s)):"]

@@ -47,3 +47,26 @@ def ingested(source):
 
 def per_city(pattern, **kwargs):
     return expand(pattern, city=CITY_KEYS, **kwargs)
+
+# Variables of the descriptive-statistics and correlation tables (in this order).
+DESCRIPTIVE_VARIABLES = [
+    "revenue_growth",
+    "employment_growth",
+    "rd_intensity",
+    "patents",
+    "coop_projects",
+    "resilience",
+    "alliance_member",
+    "has_party_org",
+    "chain_leader",
+    "scale_coverage",
+    "scale_ideology",
+    "scale_effectiveness",
+    "scale_resource",
+    "diff_coverage",
+    "diff_ideology",
+    "diff_effectiveness",
+    "diff_resource",
+    "log_employees",
+    "firm_age",
+]

@@ -1,0 +1,61 @@
+# Stage 4 — measures: the pooled analysis table, scale scores, reliability and validity.
+
+
+rule analysis_table:
+    input:
+        survey="results/pooled/survey.parquet",
+        firm_difficulty=per_city("results/{city}/text/firm_difficulty.parquet"),
+        supervised=per_city("results/{city}/text/firm_difficulty_supervised.parquet"),
+        policy_emphasis=per_city("results/{city}/text/policy_emphasis.parquet"),
+    output:
+        parquet="results/analysis/analysis.parquet",
+        csv="results/analysis/analysis.csv",
+    log:
+        "logs/analysis/analysis_table.log",
+    params:
+        scales=config["scales"],
+        survey_year=config["survey_year"],
+        min_items=config["min_scale_items"],
+        measure=TEXT["measure"],
+    script:
+        "../../scripts/analysis_table.py"
+
+
+MEASURE_TABLES = [
+    "reliability",
+    "items",
+    "efa_loadings",
+    "efa_variance",
+    "sampling_adequacy",
+    "fornell_larcker",
+    "descriptives",
+    "correlations",
+    "correlations_r",
+    "correlations_p",
+]
+
+
+rule scale_validity:
+    input:
+        analysis="results/analysis/analysis.parquet",
+    output:
+        **{
+            name: report(
+                f"results/measures/{name}.csv",
+                caption=f"../report/measures_{name}.rst",
+                category="3 量表与描述统计 Measures",
+            )
+            if name in ("reliability", "items", "efa_loadings", "descriptives", "correlations")
+            else f"results/measures/{name}.csv"
+            for name in MEASURE_TABLES
+        },
+    log:
+        "logs/measures/scale_validity.log",
+    params:
+        scales=config["scales"],
+        labels=config["labels"],
+        language=config["language"],
+        min_items=config["min_scale_items"],
+        variables=DESCRIPTIVE_VARIABLES,
+    script:
+        "../../scripts/scale_validity.py"
