@@ -449,7 +449,9 @@ def test_sav_numeric_scale_with_word_labels_keeps_codes(tmp_path: Path) -> None:
             "id": ["W1", "W2", "W3", "W4"],
             "chain": ["物联网"] * 4,
             "res": [2.0, 5.0, -3.0, 8.0],
+            "growth": [-3.0, 12.5, -3.0, 1.0],
             "party": [1.0, 2.0, 1.0, 2.0],
+            "emp_growth": [-3.0, 0.0, 1.0, 1.0],
         }
     )
     path = tmp_path / "wuxi.sav"
@@ -459,6 +461,7 @@ def test_sav_numeric_scale_with_word_labels_keeps_codes(tmp_path: Path) -> None:
         variable_value_labels={
             "res": {1: "很弱", 2: "较弱", 3: "一般", 4: "较强", 5: "很强", -3: "拒答", 8: "不知道"},
             "party": {1: "是", 2: "否"},
+            "growth": {-3: "跳过"},
         },
     )
     column_map = {
@@ -466,6 +469,8 @@ def test_sav_numeric_scale_with_word_labels_keeps_codes(tmp_path: Path) -> None:
         "chain": "chain",
         "res": "resilience",
         "party": "has_party_org",
+        "growth": "revenue_growth",
+        "emp_growth": "employment_growth",
     }
     res = ingest_city_survey(path, "wuxi", "无锡市", column_map, OPTIONS, KEY)
     # 较弱 = code 2 and 很强 = code 5 stay numbers; -3 is labelled 拒答 (a skip marker) → missing;
@@ -473,5 +478,13 @@ def test_sav_numeric_scale_with_word_labels_keeps_codes(tmp_path: Path) -> None:
     assert res.accepted["resilience"].tolist()[:2] == [2, 5]
     assert pd.isna(res.accepted["resilience"].iloc[2])
     assert res.accepted["has_party_org"].tolist() == [1, 0, 1]
+    # -3 % growth would be a valid answer, but -3 carries the word label 跳过 and is a configured
+    # missing code, so it is a skipped question (SPSS did not declare it missing here); the
+    # unlabelled -3 of employment_growth is inside −100…1000 and stays an answer.
+    assert (
+        pd.isna(res.accepted["revenue_growth"].iloc[0])
+        and res.accepted["revenue_growth"].iloc[1] == 12.5
+    )
+    assert res.accepted["employment_growth"].iloc[0] == -3.0
     assert res.rejects["raw_row"].tolist() == [4]
     assert "8 is outside the valid range" in res.rejects["reason_en"].iloc[0]

@@ -149,11 +149,19 @@ def validate_rows(
         cells = mapped.data[variable].tolist()
         codes = mapped.raw.codes
         if codes is not None and spec.kind in NUMERIC_CODE_KINDS:
-            # Numbers from SPSS/Stata: the stored code is the answer; its label counts only
-            # when it says the answer is missing ("拒答", "不适用").
+            # Numbers from SPSS/Stata: the stored code is the answer. Its label counts only
+            # when it marks the answer as missing: a skip marker ("拒答"), or any word label on
+            # a configured missing code — a real answer of -3 % growth carries no value label.
             stored = codes[mapped.header_of[variable]].tolist()
             cells = [
-                None if is_missing_marker(label, options) else code
+                None
+                if is_missing_marker(label, options)
+                or (
+                    isinstance(label, str)
+                    and isinstance(code, int | float)
+                    and code in options.missing_codes
+                )
+                else code
                 for label, code in zip(cells, stored, strict=True)
             ]
         for i, raw_value in enumerate(cells):
