@@ -179,6 +179,7 @@ def test_text_is_normalised_and_masked() -> None:
     assert value("chain", "集成電路") == "集成电路"
     assert value("enterprise_id", 1001) == "1001"
     assert value("enterprise_id", " A01 ") == "A01"
+    assert value("enterprise_id", "Ａ０１") == "A01"  # full-width id = same firm
 
 
 def test_options_from_config() -> None:

@@ -14,7 +14,8 @@ problem saying what was expected. Rules:
   (“5 非常同意”, “5=非常同意”); a number and a label that disagree are a problem.
 - Binary: a label of ``ingest.binary_labels`` (是/否, 有/没有, Y/N; case-insensitive) or 1/0.
 - Categories: exactly one of ``ingest.categories[variable]`` after trimming spaces.
-- Text: normalised (:func:`chainpb.text.normalize.normalize_text`) and PII-masked.
+- Text: normalised (:func:`chainpb.text.normalize.normalize_text`) and PII-masked; chain names
+  normalised too (集成電路 → 集成电路); enterprise ids NFKC-folded (Ａ００１ → A001) before hashing.
 """
 
 from __future__ import annotations
@@ -226,7 +227,8 @@ def parse_value(raw: Any, spec: VariableSpec, options: IngestOptions) -> Parsed:
     if kind == "pii":
         return MISSING  # never parsed, never kept
     if kind == "id":
-        return Parsed(_plain_text(raw))
+        # NFKC so that an id typed with full-width characters (Ａ００１) hashes like A001.
+        return Parsed(unicodedata.normalize("NFKC", _plain_text(raw)).strip())
     if kind == "text":
         text = mask_pii(normalize_text(_plain_text(raw)))
         return Parsed(text or None)
