@@ -707,45 +707,65 @@ def plot_coefficients(
 # ---------------------------------------------------------------------------- moderation
 
 
+AT_LABELS: dict[str, dict[str, str]] = {
+    "mean-1sd": {"zh": "均值−1个标准差", "en": "Mean − 1 SD"},
+    "mean": {"zh": "均值", "en": "Mean"},
+    "mean+1sd": {"zh": "均值+1个标准差", "en": "Mean + 1 SD"},
+    "0": {"zh": "取值为0", "en": "= 0"},
+    "1": {"zh": "取值为1", "en": "= 1"},
+}
+
+
+def _at_label(at: str, language: Language) -> str:
+    return AT_LABELS[at][language] if at in AT_LABELS else at
+
+
 def plot_simple_slopes(
     fit: FitResult,
     *,
     labels: Labels | None = None,
     language: Language = "zh",
+    pair: tuple[str, str] | None = None,
 ) -> Figure:
     """Simple slopes of the focal regressor at chosen moderator values (moderation model).
 
-    Expected in ``fit.extra``:
-
-    - ``simple_slopes``: list of dicts (or records) with ``moderator_value``, ``moderator_label``
-      (e.g. "均值−1SD" or "M = 0"), ``slope``, ``std_error``, ``conf_low``, ``conf_high``; optional
-      ``intercept`` = predicted outcome when the focal regressor is 0 at that moderator value
-      (covariates at their means).
-    - optional ``focal`` and ``moderator``: variable names (default: ``fit.regressors[0]`` and
-      ``[1]``); optional ``focal_range``: ``[low, high]`` of the focal regressor (default
-      ``[0, 1]``, i.e. a binary treatment such as alliance_member).
+    Expected in ``fit.extra["simple_slopes"]``: a list of dicts, one per moderator value, with
+    ``moderator_value``, ``conf_low``, ``conf_high`` and the slope as ``slope`` or ``estimate``
+    (the models stage writes ``estimate``); the tick label is ``moderator_label`` or ``at``
+    (``"0"``/``"1"`` for a binary moderator, ``"mean-1sd"``/``"mean"``/``"mean+1sd"`` otherwise,
+    translated here); optional ``focal``/``moderator`` per row (default: ``fit.extra`` keys of the
+    same name, else ``fit.regressors[0]`` and ``[1]``); when several interaction pairs are
+    present, ``pair=(focal, moderator)`` picks one (default: the first). Optional ``intercept``
+    per row = predicted outcome when the focal regressor is 0 at that moderator value
+    (covariates at their means), with ``fit.extra["focal_range"] = [low, high]`` (default
+    ``[0, 1]``, a binary treatment such as alliance_member).
 
     Left panel: each slope with its confidence interval. Right panel (only when every row has an
     ``intercept``): predicted outcome lines ``intercept + slope·x`` over ``focal_range``.
     """
     _check_language(language)
-    if "simple_slopes" not in fit.extra:
+    if not fit.extra.get("simple_slopes"):
         raise ChainpbError(
             f"模型 {fit.model}（因变量 {fit.outcome}）的结果中没有 simple_slopes，无法绘制简单斜率图。",
             f"Model {fit.model} (outcome {fit.outcome}) has no extra['simple_slopes'] to plot.",
         )
     slopes = pd.DataFrame(list(fit.extra["simple_slopes"]))
-    _require(
-        slopes,
-        ["moderator_value", "moderator_label", "slope", "conf_low", "conf_high"],
-        "simple slopes",
-    )
-    slopes = slopes.sort_values("moderator_value", kind="stable").reset_index(drop=True)
-    apply_theme()
+    if "slope" not in slopes.columns and "estimate" in slopes.columns:
+        slopes["slope"] = slopes["estimate"]
+    if "moderator_label" not in slopes.columns:
+        at = slopes["at"] if "at" in slopes.columns else slopes["moderator_value"]
+        slopes["moderator_label"] = [_at_label(str(a), language) for a in at]
+    _require(slopes, ["moderator_value", "slope", "conf_low", "conf_high"], "simple slopes")
     focal = fit.extra.get("focal") or (fit.regressors[0] if fit.regressors else "x")
     moderator = fit.extra.get("moderator") or (
         fit.regressors[1] if len(fit.regressors) > 1 else "m"
     )
+    if "focal" in slopes.columns and "moderator" in slopes.columns:
+        first = (str(slopes["focal"].iloc[0]), str(slopes["moderator"].iloc[0]))
+        focal, moderator = pair or first
+        slopes = slopes[(slopes["focal"] == focal) & (slopes["moderator"] == moderator)]
+    slopes = slopes.sort_values("moderator_value", kind="stable").reset_index(drop=True)
+    apply_theme()
     with_lines = "intercept" in slopes.columns and slopes["intercept"].notna().all()
     fig, axes = plt.subplots(
         1,

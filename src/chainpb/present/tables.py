@@ -1,0 +1,892 @@
+"""Journal tables in the style of Chinese journals (三线表), written to Word, LaTeX and HTML.
+
+A ``Table`` is plain text cells: builders (``regression_table``, ``descriptive_table``,
+``correlation_table``, ``reliability_table``) format the numbers once, and the writers
+(``table_to_docx``/``docx_bytes``, ``table_to_latex``, ``table_to_html``) only lay them out, so the
+three formats always show the same numbers.
+
+Three-line rules: a 1.5 pt rule above the header, a 0.75 pt rule under the header, a 1.5 pt rule
+under the last row, no vertical lines. Equal consecutive cells in an upper header row are merged
+(e.g. one outcome label over several model columns) and get a thin rule beneath them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import math
+import os
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Literal
+
+import numpy as np
+import pandas as pd
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Pt
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph
+from scipy import stats
+
+from chainpb.errors import ChainpbError
+from chainpb.models.result import FitResult
+
+Language = Literal["zh", "en"]
+Labels = Mapping[str, Mapping[str, str]]
+
+# Word: 五号 = 10.5 pt; border sizes are in eighths of a point (12 = 1.5 pt, 6 = 0.75 pt).
+FONT_SIZE_PT = 10.5
+NOTE_SIZE_PT = 9.0
+EAST_ASIA_FONT = "宋体"
+LATIN_FONT = "Times New Roman"
+RULE_THICK = 12
+RULE_THIN = 6
+RULE_CMID = 4
+# python-docx would stamp "now" into docProps/core.xml and the zip entries; a fixed date keeps
+# reruns byte-identical (1980-01-01 is the earliest date a zip entry can carry).
+FIXED_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+STAR_LEGEND = {
+    "zh": "*、**、*** 分别表示在10%、5%、1%水平上显著",
+    "en": "* p < 0.1, ** p < 0.05, *** p < 0.01",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A journal table as text cells.
+
+    ``header`` holds one or more rows; ``body`` the data rows; every row has the same number of
+    cells. ``align`` is one of ``l``/``c``/``r`` per column (default: first column left, the rest
+    centred). ``notes`` are printed under the bottom rule, each as its own line.
+    """
+
+    title: str
+    header: tuple[tuple[str, ...], ...]
+    body: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = ()
+    align: tuple[str, ...] | None = None
+    label: str | None = None  # short ASCII key, used as the LaTeX \label and HTML id
+
+    def __post_init__(self) -> None:
+        widths = {len(r) for r in (*self.header, *self.body)}
+        if len(widths) > 1:
+            raise ChainpbError(
+                f"表格「{self.title}」各行单元格数不一致：{sorted(widths)}。",
+                f"Rows of table '{self.title}' have different numbers of cells: {sorted(widths)}.",
+            )
+
+    @property
+    def n_cols(self) -> int:
+        rows = (*self.header, *self.body)
+        return len(rows[0]) if rows else 0
+
+    def alignment(self) -> tuple[str, ...]:
+        if self.align is not None:
+            return self.align
+        return ("l",) + ("c",) * (self.n_cols - 1)
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def significance_stars(p_value: float | None) -> str:
+    """``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.1 (strict inequalities), else ``""``."""
+    if p_value is None or not np.isfinite(p_value):
+        return ""
+    if p_value < 0.01:
+        return "***"
+    if p_value < 0.05:
+        return "**"
+    if p_value < 0.1:
+        return "*"
+    return ""
+
+
+def format_number(value: Any, digits: int = 3) -> str:
+    """Fixed decimals; missing values are an empty cell; −0.000 is shown as 0.000."""
+    if value is None:
+        return ""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(x):
+        return ""
+    text = f"{x:.{digits}f}"
+    return text[1:] if re.fullmatch(r"-0\.?0*", text) else text
+
+
+def format_count(value: Any) -> str:
+    """Integers with thousands separators (1,234) as journals print N."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return f"{int(value):,}"
+
+
+def _label(var: str, labels: Labels | None, language: Language) -> str:
+    # Local import: figures pulls in matplotlib, which a table-only run does not need.
+    from chainpb.present.figures import variable_label
+
+    return variable_label(var, labels, language)
+
+
+def _yes_no(flag: bool, language: Language) -> str:
+    return ("是" if flag else "否") if language == "zh" else ("Yes" if flag else "No")
+
+
+# ---------------------------------------------------------------------------- regression table
+
+CITY_FE = ("city_key", "city", "city_name")
+CHAIN_FE = ("chain_id", "chain", "industry")
+
+
+def _se_description(fit: FitResult, labels: Labels | None, language: Language) -> str:
+    """What the parenthesised numbers are, in words, with FitResult.cov_type for the details."""
+    if fit.cluster:
+        names = "、".join(_label(c, labels, language) for c in fit.cluster)
+        if language == "zh":
+            return f"在{names}层面聚类的稳健标准误（{fit.cov_type}）"
+        return f"robust standard errors clustered by {', '.join(_label(c, labels, language) for c in fit.cluster)} ({fit.cov_type})"
+    if language == "zh":
+        return f"稳健标准误（{fit.cov_type}）"
+    return f"robust standard errors ({fit.cov_type})"
+
+
+def regression_table(
+    results: Sequence[FitResult],
+    terms: Sequence[str] | None = None,
+    labels: Labels | None = None,
+    language: Language = "zh",
+    notes: Sequence[str] = (),
+    *,
+    title: str | None = None,
+    digits: int = 3,
+    label: str | None = None,
+) -> Table:
+    """A regression table: one column (1)…(n) per FitResult, outcome label above each column.
+
+    Rows: for each term the coefficient with stars and below it the standard error in
+    parentheses; then 控制变量 / 城市固定效应 / 行业（产业链）固定效应 (是/否), 观测值, and the
+    goodness-of-fit rows that apply: 调整R² (OLS without absorbed FE), 组内R² (absorbed FE), 伪R²
+    (McFadden, logit/probit/ologit). Mixed models report none. ``terms`` selects and orders the
+    rows (default: the regressors of all results in order, then 常数项 if any has an intercept).
+    The first note gives the standard-error convention (from ``FitResult.cov_type``) and the
+    star legend; ``notes`` are appended.
+    """
+    if not results:
+        raise ChainpbError(
+            "回归表至少需要一个模型结果。", "A regression table needs at least one result."
+        )
+    zh = language == "zh"
+    if terms is None:
+        seen: dict[str, None] = {}
+        for fit in results:
+            for t in fit.regressors:
+                if t in set(fit.coefs["term"]):
+                    seen[t] = None
+            for t in fit.coefs["term"]:
+                if ":" in str(t):
+                    seen[str(t)] = None
+        if not seen:
+            for fit in results:
+                for t in fit.coefs["term"]:
+                    if t != "Intercept":
+                        seen[str(t)] = None
+        if any("Intercept" in set(fit.coefs["term"]) for fit in results):
+            seen["Intercept"] = None
+        terms = list(seen)
+
+    n = len(results)
+    header = (
+        ("", *[_label(f.outcome, labels, language) for f in results]),
+        ("变量" if zh else "Variable", *[f"({i + 1})" for i in range(n)]),
+    )
+    body: list[tuple[str, ...]] = []
+    coefs = [f.coefs.set_index("term") for f in results]
+    for term in terms:
+        est_row = [_label(term, labels, language)]
+        se_row = [""]
+        for c in coefs:
+            if term in c.index:
+                row = c.loc[term]
+                est_row.append(
+                    format_number(row["estimate"], digits) + significance_stars(row["p_value"])
+                )
+                se = format_number(row["std_error"], digits)
+                se_row.append(f"({se})" if se else "")
+            else:
+                est_row.append("")
+                se_row.append("")
+        body.append(tuple(est_row))
+        body.append(tuple(se_row))
+
+    body.append(
+        ("控制变量" if zh else "Controls", *[_yes_no(bool(f.controls), language) for f in results])
+    )
+    body.append(
+        (
+            "城市固定效应" if zh else "City FE",
+            *[_yes_no(any(fe in CITY_FE for fe in f.fixed_effects), language) for f in results],
+        )
+    )
+    body.append(
+        (
+            "行业（产业链）固定效应" if zh else "Industry (chain) FE",
+            *[_yes_no(any(fe in CHAIN_FE for fe in f.fixed_effects), language) for f in results],
+        )
+    )
+    body.append(("观测值" if zh else "Observations", *[format_count(f.nobs) for f in results]))
+
+    def fit_kind(f: FitResult) -> str:
+        if f.estimator in ("logit", "probit", "ologit"):
+            return "pseudo"
+        if f.estimator == "mixedlm":
+            return "none"
+        return "within" if f.fixed_effects and f.within_r2 is not None else "adj"
+
+    kinds = [fit_kind(f) for f in results]
+    fit_rows = {
+        "adj": ("调整R²" if zh else "Adj. R²", lambda f: f.adj_r2),
+        "within": ("组内R²" if zh else "Within R²", lambda f: f.within_r2),
+        "pseudo": ("伪R²" if zh else "Pseudo R²", lambda f: f.pseudo_r2),
+    }
+    for kind, (row_label, getter) in fit_rows.items():
+        if kind in kinds:
+            body.append(
+                (
+                    row_label,
+                    *[
+                        format_number(getter(f), digits) if k == kind else ""
+                        for f, k in zip(results, kinds, strict=True)
+                    ],
+                )
+            )
+
+    conventions = list(dict.fromkeys(_se_description(f, labels, language) for f in results))
+    if len(conventions) == 1:
+        se_text = conventions[0]
+    else:
+        se_text = ("；" if zh else "; ").join(
+            (f"第({i + 1})列为" if zh else f"column ({i + 1}): ")
+            + _se_description(f, labels, language)
+            for i, f in enumerate(results)
+        )
+    if zh:
+        first = f"注：括号内为{se_text}；{STAR_LEGEND['zh']}。"
+    else:
+        first = f"Notes: {se_text[0].upper() + se_text[1:]} in parentheses. {STAR_LEGEND['en']}."
+    fit_note = []
+    if "within" in kinds:
+        fit_note.append(
+            "吸收固定效应的模型报告组内R²（within R²）。"
+            if zh
+            else "Models with absorbed fixed effects report the within R²."
+        )
+    if "pseudo" in kinds:
+        fit_note.append(
+            "logit/probit/有序logit模型报告McFadden伪R²。"
+            if zh
+            else "Logit/probit/ordered logit models report McFadden's pseudo R²."
+        )
+    if title is None:
+        model_label = results[0].label if zh else None
+        title = model_label or ("回归结果" if zh else "Regression results")
+    return Table(
+        title=title,
+        header=header,
+        body=tuple(body),
+        notes=(first, *fit_note, *notes),
+        label=label,
+    )
+
+
+# ---------------------------------------------------------------------------- other tables
+
+
+def _col(df: pd.DataFrame, *names: str) -> str | None:
+    for name in names:
+        if name in df.columns:
+            return name
+    return None
+
+
+def descriptive_table(
+    describe: pd.DataFrame,
+    labels: Labels | None = None,
+    language: Language = "zh",
+    *,
+    title: str | None = None,
+    digits: int = 3,
+    notes: Sequence[str] = (),
+) -> Table:
+    """Descriptive statistics: 变量, 样本量, 均值, 标准差, 最小值, 中位数, 最大值.
+
+    Input: one row per variable with ``variable`` (or a ``label`` column already translated) and
+    ``n``/``N``, ``mean``, ``sd``/``std``, ``min``, ``median`` (optional), ``max``.
+    """
+    zh = language == "zh"
+    var_col = _col(describe, "variable", "var", "name")
+    label_col = _col(describe, "label")
+    spec = [
+        (_col(describe, "n", "N", "count"), "样本量", "N", "count"),
+        (_col(describe, "mean"), "均值", "Mean", "num"),
+        (_col(describe, "sd", "SD", "std"), "标准差", "SD", "num"),
+        (_col(describe, "min"), "最小值", "Min", "num"),
+        (_col(describe, "median", "p50"), "中位数", "Median", "num"),
+        (_col(describe, "max"), "最大值", "Max", "num"),
+    ]
+    spec = [s for s in spec if s[0] is not None]
+    if (var_col is None and label_col is None) or len(spec) < 2:
+        raise ChainpbError(
+            f"描述统计表需要 variable、n、mean、sd 等列；现有列：{', '.join(map(str, describe.columns))}。",
+            f"The descriptive table needs variable, n, mean, sd ... columns; got {', '.join(map(str, describe.columns))}.",
+        )
+    header = (("变量" if zh else "Variable", *[(s[1] if zh else s[2]) for s in spec]),)
+    body = []
+    for _, row in describe.iterrows():
+        name = (
+            str(row[label_col])
+            if label_col and var_col is None
+            else _label(str(row[var_col]), labels, language)
+        )
+        if label_col and var_col and not (labels and str(row[var_col]) in labels):
+            name = str(row[label_col])
+        cells = [
+            format_count(row[c]) if kind == "count" else format_number(row[c], digits)
+            for c, _, _, kind in spec
+        ]
+        body.append((name, *cells))
+    return Table(
+        title=title or ("描述性统计" if zh else "Descriptive statistics"),
+        header=header,
+        body=tuple(body),
+        notes=tuple(notes),
+    )
+
+
+def pearson_matrix(
+    data: pd.DataFrame, variables: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pearson r and two-sided p for each pair, on pairwise complete observations (as R cor.test)."""
+    k = len(variables)
+    r = np.eye(k)
+    p = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i):
+            pair = data[[variables[i], variables[j]]].apply(pd.to_numeric, errors="coerce").dropna()
+            if len(pair) < 3 or pair.iloc[:, 0].nunique() < 2 or pair.iloc[:, 1].nunique() < 2:
+                r[i, j] = r[j, i] = np.nan
+                p[i, j] = p[j, i] = np.nan
+                continue
+            res = stats.pearsonr(pair.iloc[:, 0], pair.iloc[:, 1])
+            r[i, j] = r[j, i] = float(res.statistic)
+            p[i, j] = p[j, i] = float(res.pvalue)
+    return (
+        pd.DataFrame(r, index=list(variables), columns=list(variables)),
+        pd.DataFrame(p, index=list(variables), columns=list(variables)),
+    )
+
+
+def correlation_table(
+    r: pd.DataFrame,
+    p: pd.DataFrame,
+    labels: Labels | None = None,
+    language: Language = "zh",
+    *,
+    title: str | None = None,
+    digits: int = 3,
+    notes: Sequence[str] = (),
+) -> Table:
+    """Lower-triangle correlation table with stars; the diagonal is 1, the upper triangle empty.
+
+    Rows are numbered "(1) 研发强度" and the columns "(1)" … so that the table stays narrow.
+    """
+    zh = language == "zh"
+    variables = [str(v) for v in r.index]
+    k = len(variables)
+    header = (("变量" if zh else "Variable", *[f"({i + 1})" for i in range(k)]),)
+    body = []
+    for i, var in enumerate(variables):
+        cells = []
+        for j in range(k):
+            if j < i:
+                cells.append(format_number(r.iloc[i, j], digits) + significance_stars(p.iloc[i, j]))
+            elif j == i:
+                cells.append("1")
+            else:
+                cells.append("")
+        body.append((f"({i + 1}) {_label(var, labels, language)}", *cells))
+    legend = f"注：{STAR_LEGEND['zh']}。" if zh else f"Notes: {STAR_LEGEND['en']}."
+    return Table(
+        title=title or ("相关系数矩阵" if zh else "Correlation matrix"),
+        header=header,
+        body=tuple(body),
+        notes=(legend, *notes),
+    )
+
+
+def reliability_table(
+    reliability: pd.DataFrame,
+    language: Language = "zh",
+    *,
+    scales: Mapping[str, Any] | None = None,
+    title: str | None = None,
+    digits: int = 3,
+    notes: Sequence[str] = (),
+) -> Table:
+    """Reliability and validity per scale: 量表, 题项数, Cronbach's α, CR, AVE, KMO.
+
+    Input: one row per scale with ``scale`` (or ``label``) and any of ``n_items``, ``alpha``
+    (``cronbach_alpha``), ``cr`` (``composite_reliability``), ``ave``, ``kmo``; absent columns are
+    left out of the table.
+    """
+    from chainpb.present.figures import scale_label
+
+    zh = language == "zh"
+    spec = [
+        (_col(reliability, "n_items", "items"), "题项数", "Items", "count"),
+        (
+            _col(reliability, "alpha", "cronbach_alpha", "raw_alpha"),
+            "Cronbach's α",
+            "Cronbach's α",
+            "num",
+        ),
+        (_col(reliability, "cr", "composite_reliability", "CR"), "组合信度CR", "CR", "num"),
+        (_col(reliability, "ave", "AVE"), "AVE", "AVE", "num"),
+        (_col(reliability, "kmo", "KMO"), "KMO", "KMO", "num"),
+    ]
+    spec = [s for s in spec if s[0] is not None]
+    name_col = _col(reliability, "scale", "label")
+    if name_col is None or not spec:
+        raise ChainpbError(
+            f"信度表需要 scale 列及 alpha/cr/ave 等列；现有列：{', '.join(map(str, reliability.columns))}。",
+            f"The reliability table needs scale and alpha/cr/ave columns; got {', '.join(map(str, reliability.columns))}.",
+        )
+    header = (("量表" if zh else "Scale", *[(s[1] if zh else s[2]) for s in spec]),)
+    body = []
+    for _, row in reliability.iterrows():
+        name = scale_label(str(row[name_col]), language, scales)
+        cells = [
+            format_count(row[c]) if kind == "count" else format_number(row[c], digits)
+            for c, _, _, kind in spec
+        ]
+        body.append((name, *cells))
+    return Table(
+        title=title or ("量表信度与效度检验" if zh else "Reliability and validity"),
+        header=header,
+        body=tuple(body),
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------- header spans
+
+
+def header_spans(row: Sequence[str], merge: bool) -> list[tuple[str, int, int]]:
+    """``(text, first_col, span)`` runs: equal non-empty neighbours merge when ``merge``.
+
+    The first column (the row labels) never merges with the columns of numbers.
+    """
+    runs: list[tuple[str, int, int]] = []
+    for j, cell in enumerate(row):
+        if merge and j > 1 and runs and runs[-1][0] == cell and cell != "":
+            text, start, span = runs[-1]
+            runs[-1] = (text, start, span + 1)
+        else:
+            runs.append((cell, j, 1))
+    return runs
+
+
+# ---------------------------------------------------------------------------- Word
+
+
+def _set_run_font(run: Any, size_pt: float = FONT_SIZE_PT, bold: bool = False) -> None:
+    """Latin Times New Roman, East Asian 宋体, on the run itself so that no theme font wins."""
+    run.font.size = Pt(size_pt)
+    run.font.bold = bold
+    run.font.name = LATIN_FONT
+    rpr = run._element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    rfonts.set(qn("w:ascii"), LATIN_FONT)
+    rfonts.set(qn("w:hAnsi"), LATIN_FONT)
+    rfonts.set(qn("w:cs"), LATIN_FONT)
+    rfonts.set(qn("w:eastAsia"), EAST_ASIA_FONT)
+
+
+def _tight(paragraph: Paragraph, align: str = "c") -> None:
+    fmt = paragraph.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing = 1.0
+    paragraph.alignment = {
+        "l": WD_ALIGN_PARAGRAPH.LEFT,
+        "c": WD_ALIGN_PARAGRAPH.CENTER,
+        "r": WD_ALIGN_PARAGRAPH.RIGHT,
+    }[align]
+
+
+def _border(tag: str, size: int | None) -> Any:
+    el = OxmlElement(tag)
+    if size is None:
+        el.set(qn("w:val"), "nil")
+    else:
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), str(size))
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "000000")
+    return el
+
+
+def _first_child(parent: Any, *tags: str) -> Any:
+    """First existing child among ``tags`` (lxml elements are falsy when empty: test for None)."""
+    for tag in tags:
+        found = parent.find(qn(tag))
+        if found is not None:
+            return found
+    return None
+
+
+def _set_table_borders(tbl: DocxTable) -> None:
+    """w:tblBorders: thick top and bottom, nothing else (no insideV, no insideH, no sides)."""
+    tbl_pr = tbl._tbl.tblPr
+    for old in tbl_pr.findall(qn("w:tblBorders")):
+        tbl_pr.remove(old)
+    borders = OxmlElement("w:tblBorders")
+    for tag, size in (
+        ("w:top", RULE_THICK),
+        ("w:left", None),
+        ("w:bottom", RULE_THICK),
+        ("w:right", None),
+        ("w:insideH", None),
+        ("w:insideV", None),
+    ):
+        borders.append(_border(tag, size))
+    # Schema order inside tblPr: tblStyle, ..., tblW, jc, ..., tblBorders, shd, tblLayout, ...
+    anchor = _first_child(tbl_pr, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
+    if anchor is not None:
+        anchor.addprevious(borders)
+    else:
+        tbl_pr.append(borders)
+
+
+def _set_cell_bottom(cell: Any, size: int) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        # tcBorders follows tcW/gridSpan/vMerge and precedes shd/vAlign in the schema.
+        anchor = _first_child(tc_pr, "w:shd", "w:noWrap", "w:tcMar", "w:vAlign")
+        if anchor is not None:
+            anchor.addprevious(borders)
+        else:
+            tc_pr.append(borders)
+    for old in borders.findall(qn("w:bottom")):
+        borders.remove(old)
+    borders.append(_border("w:bottom", size))
+
+
+def _add_paragraph(
+    doc: DocumentObject, text: str, *, size: float, bold: bool, align: str
+) -> Paragraph:
+    paragraph = doc.add_paragraph()
+    _tight(paragraph, align)
+    if text:
+        _set_run_font(paragraph.add_run(text), size, bold)
+    return paragraph
+
+
+def set_document_fonts(doc: DocumentObject) -> None:
+    """Normal style: Times New Roman / 宋体, 10.5 pt, so text typed later in Word matches."""
+    style = doc.styles["Normal"]
+    style.font.name = LATIN_FONT
+    style.font.size = Pt(FONT_SIZE_PT)
+    rpr = style.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    rfonts.set(qn("w:eastAsia"), EAST_ASIA_FONT)
+
+
+def add_table_to_document(
+    doc: DocumentObject, table: Table, *, caption: str | None = None
+) -> DocxTable:
+    """Append title (or ``caption``), the three-line table and its notes to a Word document."""
+    _add_paragraph(
+        doc,
+        caption if caption is not None else table.title,
+        size=FONT_SIZE_PT,
+        bold=True,
+        align="c",
+    )
+    n_header = len(table.header)
+    rows = (*table.header, *table.body)
+    tbl = doc.add_table(rows=len(rows), cols=table.n_cols)
+    tbl.alignment = WD_TABLE_ALIGNMENT.CENTER
+    tbl.autofit = True
+    _set_table_borders(tbl)
+    align = table.alignment()
+    for i, row in enumerate(rows):
+        is_header = i < n_header
+        spans = header_spans(row, merge=is_header and i < n_header - 1)
+        for text, start, span in spans:
+            cell = tbl.cell(i, start)
+            if span > 1:
+                cell = cell.merge(tbl.cell(i, start + span - 1))
+            paragraph = cell.paragraphs[0]
+            _tight(paragraph, "c" if is_header and start > 0 else align[start])
+            if text:
+                _set_run_font(paragraph.add_run(text))
+            if is_header and i == n_header - 1:
+                # The rule under the header runs the full width: set it on every cell.
+                for j in range(start, start + span):
+                    _set_cell_bottom(tbl.cell(i, j), RULE_THIN)
+            elif is_header and span > 1 and text:
+                _set_cell_bottom(cell, RULE_CMID)
+    _set_column_widths(tbl, table)
+    for note in table.notes:
+        _add_paragraph(doc, note, size=NOTE_SIZE_PT, bold=False, align="l")
+    return tbl
+
+
+TEXT_WIDTH_DXA = 9360  # Letter page with 1" margins (python-docx's template); fits A4 too
+
+
+def _text_width_dxa(text: str) -> int:
+    """Rough printed width at 10.5 pt: a CJK character is one em, Latin about half of one."""
+    return sum(210 if ord(ch) > 0x2E80 else 110 for ch in text)
+
+
+def _set_column_widths(tbl: DocxTable, table: Table) -> None:
+    """Widths from the longest cell per column, so that 行业（产业链）固定效应 does not wrap.
+
+    Word honours autofit, but WPS lays out by the stored cell widths; spanning header cells
+    are left out of the estimate because they share their columns.
+    """
+    rows = (table.header[-1], *table.body) if table.header else table.body
+    widths = [
+        max((_text_width_dxa(r[j]) for r in rows), default=0) + 240 for j in range(table.n_cols)
+    ]
+    total = sum(widths)
+    if total > TEXT_WIDTH_DXA:
+        widths = [w * TEXT_WIDTH_DXA // total for w in widths]
+    grid = tbl._tbl.tblGrid
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(w))
+    for row in tbl.rows:
+        # Merged cells repeat in row.cells; their width is the sum of the spanned columns.
+        for tc in row._tr.tc_lst:
+            start = tc.grid_offset
+            span = tc.grid_span
+            tc.width = Emu(sum(widths[start : start + span]) * 635)
+
+
+def new_document() -> DocumentObject:
+    """A python-docx document with chainpb's fonts and fixed core properties."""
+    doc = Document()
+    set_document_fonts(doc)
+    fix_core_properties(doc)
+    return doc
+
+
+def fix_core_properties(doc: DocumentObject, title: str = "") -> None:
+    """Fixed created/modified/printed dates, revision 1 and author, for byte-identical reruns."""
+    cp = doc.core_properties
+    cp.created = FIXED_DATE
+    cp.modified = FIXED_DATE
+    cp.last_printed = FIXED_DATE
+    cp.revision = 1
+    cp.author = "chainpb"
+    cp.last_modified_by = "chainpb"
+    cp.title = title
+
+
+def deterministic_docx_bytes(doc: DocumentObject) -> bytes:
+    """Save ``doc`` and rewrite the zip with fixed entry timestamps and permissions.
+
+    python-docx writes each zip entry with the current local time; the document XML itself is
+    already deterministic once the core properties are fixed.
+    """
+    raw = io.BytesIO()
+    doc.save(raw)
+    raw.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 0
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_docx(doc: DocumentObject, path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Write deterministic docx bytes to a path (atomically) or a binary buffer."""
+    data = deterministic_docx_bytes(doc)
+    if hasattr(path_or_buffer, "write"):
+        path_or_buffer.write(data)  # type: ignore[union-attr]
+    else:
+        from chainpb.atomic import write_bytes
+
+        write_bytes(path_or_buffer, data)  # type: ignore[arg-type]
+
+
+def docx_bytes(table: Table) -> bytes:
+    """One table as a Word document (title above, notes below), deterministic bytes."""
+    doc = new_document()
+    fix_core_properties(doc, table.title)
+    add_table_to_document(doc, table)
+    return deterministic_docx_bytes(doc)
+
+
+def table_to_docx(table: Table, path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> None:
+    """Write one table to a .docx file or buffer."""
+    doc = new_document()
+    fix_core_properties(doc, table.title)
+    add_table_to_document(doc, table)
+    write_docx(doc, path_or_buffer)
+
+
+# ---------------------------------------------------------------------------- LaTeX
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX special characters; CJK text is left as is (compile with XeLaTeX + ctex)."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def table_to_latex(table: Table) -> str:
+    r"""A ``table`` float with booktabs rules and threeparttable notes.
+
+    Needs ``\usepackage{booktabs,threeparttable}`` and, for Chinese, ``\usepackage{ctex}`` with
+    XeLaTeX. Merged header cells become ``\multicolumn`` with a ``\cmidrule`` beneath.
+    """
+    align = "".join(table.alignment())
+    lines = [
+        r"\begin{table}[htbp]",
+        r"\centering",
+        r"\begin{threeparttable}",
+        rf"\caption{{{latex_escape(table.title)}}}",
+    ]
+    if table.label:
+        lines.append(rf"\label{{tab:{table.label}}}")
+    lines += [rf"\begin{{tabular}}{{{align}}}", r"\toprule"]
+    n_header = len(table.header)
+    for i, row in enumerate(table.header):
+        spans = header_spans(row, merge=i < n_header - 1)
+        cells = []
+        rules = []
+        for text, start, span in spans:
+            if span > 1:
+                cells.append(rf"\multicolumn{{{span}}}{{c}}{{{latex_escape(text)}}}")
+                rules.append(rf"\cmidrule(lr){{{start + 1}-{start + span}}}")
+            else:
+                cells.append(latex_escape(text))
+        lines.append(" & ".join(cells) + r" \\")
+        if rules:
+            lines.append(" ".join(rules))
+    lines.append(r"\midrule")
+    for row in table.body:
+        lines.append(" & ".join(latex_escape(c) for c in row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if table.notes:
+        lines += [r"\begin{tablenotes}[flushleft]", r"\footnotesize"]
+        lines += [rf"\item {latex_escape(note)}" for note in table.notes]
+        lines.append(r"\end{tablenotes}")
+    lines += [r"\end{threeparttable}", r"\end{table}", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- HTML
+
+HTML_STYLE = """table.three-line { border-collapse: collapse; margin: 1em auto; font-family: "Times New Roman", "SimSun", "宋体", serif; font-size: 10.5pt; }
+table.three-line caption { caption-side: top; font-weight: bold; padding-bottom: 0.4em; }
+table.three-line thead { border-top: 1.5pt solid #000; }
+table.three-line thead tr:last-child th { border-bottom: 0.75pt solid #000; }
+table.three-line th.span { border-bottom: 0.5pt solid #000; }
+table.three-line tbody { border-bottom: 1.5pt solid #000; }
+table.three-line th, table.three-line td { padding: 0.15em 0.8em; text-align: center; border-left: none; border-right: none; }
+table.three-line .l { text-align: left; }
+table.three-line .r { text-align: right; }
+table.three-line tfoot td { text-align: left; font-size: 9pt; border: none; }
+"""
+
+
+def table_to_html(table: Table, *, standalone: bool = False) -> str:
+    """A ``<table class="three-line">`` with caption, header, body and notes in ``<tfoot>``.
+
+    With ``standalone=True`` a complete UTF-8 HTML page including the CSS is returned;
+    otherwise the CSS is in a ``<style>`` element right before the table.
+    """
+    esc = html.escape
+    align = table.alignment()
+    id_attr = f' id="tab-{esc(table.label)}"' if table.label else ""
+    out = [
+        f'<table class="three-line"{id_attr}>',
+        f"<caption>{esc(table.title)}</caption>",
+        "<thead>",
+    ]
+    n_header = len(table.header)
+    for i, row in enumerate(table.header):
+        cells = []
+        for text, start, span in header_spans(row, merge=i < n_header - 1):
+            classes = ["l"] if start == 0 else []
+            if span > 1 and text:
+                classes.append("span")
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            colspan = f' colspan="{span}"' if span > 1 else ""
+            cells.append(f"<th{cls}{colspan}>{esc(text)}</th>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out += ["</thead>", "<tbody>"]
+    for row in table.body:
+        cells = []
+        for j, text in enumerate(row):
+            cls = f' class="{align[j]}"' if align[j] != "c" else ""
+            cells.append(f"<td{cls}>{esc(text)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody>")
+    if table.notes:
+        out.append("<tfoot>")
+        for note in table.notes:
+            out.append(f'<tr><td colspan="{table.n_cols}">{esc(note)}</td></tr>')
+        out.append("</tfoot>")
+    out.append("</table>")
+    body = "\n".join(out)
+    if not standalone:
+        return f"<style>\n{HTML_STYLE}</style>\n{body}\n"
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{esc(table.title)}</title>\n<style>\n{HTML_STYLE}</style>\n</head>\n<body>\n"
+        f"{body}\n</body>\n</html>\n"
+    )
