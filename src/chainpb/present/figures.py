@@ -191,8 +191,10 @@ def variable_label(var: str, labels: Labels | None = None, language: Language = 
         return " × ".join(variable_label(part, labels, language) for part in var.split(":"))
     if labels and var in labels and language in labels[var]:
         return str(labels[var][language])
-    if var.endswith("_c") and labels and var[:-2] in labels:
-        return variable_label(var[:-2], labels, language)
+    if var.endswith("_c") and len(var) > 2:
+        base = variable_label(var[:-2], labels, language)
+        if base != var[:-2]:
+            return base
     if var == "Intercept":
         return "常数项" if language == "zh" else "Constant"
     key = category_key(var)
@@ -280,7 +282,10 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    # At 0 or n successes the bound is exactly 0 or 1; floating point would leave ±1e-17.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return (float(low), float(high))
 
 
 def difficulty_prevalence(firm_difficulty: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -341,6 +346,7 @@ def plot_difficulty_prevalence(
         err = np.vstack(
             [share - sub["conf_low"].to_numpy(float), sub["conf_high"].to_numpy(float) - share]
         )
+        err = np.clip(err, 0.0, None)  # rounding can leave −1e-17 at a share of 0 or 1
         ax.bar(
             x + offset,
             share,

@@ -680,10 +680,14 @@ def _set_column_widths(tbl: DocxTable, table: Table) -> None:
     Word honours autofit, but WPS lays out by the stored cell widths; spanning header cells
     are left out of the estimate because they share their columns.
     """
-    rows = (table.header[-1], *table.body) if table.header else table.body
     widths = [
-        max((_text_width_dxa(r[j]) for r in rows), default=0) + 240 for j in range(table.n_cols)
+        max((_text_width_dxa(r[j]) for r in table.body), default=0) for j in range(table.n_cols)
     ]
+    for i, row in enumerate(table.header):
+        for text, start, span in header_spans(row, merge=i < len(table.header) - 1):
+            if span == 1:
+                widths[start] = max(widths[start], _text_width_dxa(text))
+    widths = [w + 240 for w in widths]
     total = sum(widths)
     if total > TEXT_WIDTH_DXA:
         widths = [w * TEXT_WIDTH_DXA // total for w in widths]
