@@ -283,3 +283,22 @@ def test_html_structure() -> None:
     assert page.count("<tr>") == len(t.header) + len(t.body) + len(t.notes)
     assert "border-top: 1.5pt solid" in page and "border-bottom: 0.75pt solid" in page
     assert "&lt;" in T.table_to_html(T.Table(title="t", header=(("a<b",),), body=(("1",),)))
+
+
+def test_notes_group_columns_by_convention_and_mention_centring() -> None:
+    hc1 = "异方差稳健标准误 HC1: N/(N-K), t(N-K)"
+    inter = ("alliance_member_c:diff_resource_c", -0.155, 0.184, 0.4)
+    results = [
+        _fit("rd_intensity", [("alliance_member", 0.8, 0.2, 0.2)]),
+        _fit("coop_projects", [("alliance_member", 0.8, 0.2, 0.2)]),
+        _fit(
+            "coop_projects", [("alliance_member", 0.8, 0.2, 0.2), inter], cov_type=hc1, cluster=()
+        ),
+    ]
+    t = T.regression_table(results, labels=LABELS)
+    assert t.notes[0].startswith(
+        f"注：括号内为第(1)、(2)列为在产业链层面聚类的稳健标准误（{CLUSTER_COV}）；"
+    )
+    assert f"第(3)列为稳健标准误（{hc1}）" in t.notes[0]
+    assert ("产业链党建联盟成员 × 资源聚合难", "", "", "-0.155") in t.body
+    assert any("中心化" in n for n in t.notes)

@@ -133,6 +133,14 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+# Grouping variables that appear in table notes even when config ``labels:`` omits them.
+DEFAULT_LABELS: dict[str, dict[str, str]] = {
+    "chain_id": {"zh": "产业链", "en": "chain"},
+    "chain": {"zh": "产业链", "en": "chain"},
+    "city_key": {"zh": "城市", "en": "city"},
+    "city_name": {"zh": "城市", "en": "city"},
+}
+
 # ---------------------------------------------------------------------------- labels and theme
 
 
@@ -188,7 +196,11 @@ def variable_label(var: str, labels: Labels | None = None, language: Language = 
     when only the uncentred variable has a label.
     """
     if ":" in var:
-        return " × ".join(variable_label(part, labels, language) for part in var.split(":"))
+        # Interaction terms are built from centred variables (suffix _c); the table note says so.
+        parts = [p[:-2] if p.endswith("_c") else p for p in var.split(":")]
+        return " × ".join(variable_label(part, labels, language) for part in parts)
+    if not (labels and var in labels) and var in DEFAULT_LABELS:
+        return DEFAULT_LABELS[var][language]
     if labels and var in labels and language in labels[var]:
         return str(labels[var][language])
     if var.endswith("_c") and len(var) > 2:
@@ -663,7 +675,7 @@ def plot_coefficients(
     fig, axes = plt.subplots(
         nrows,
         ncols,
-        figsize=(FIG_WIDTH, 0.45 * len(term_order) * nrows + 1.4),
+        figsize=(FIG_WIDTH, max(3.0, 0.5 * len(term_order) * nrows + 1.8)),
         layout="constrained",
         squeeze=False,
         sharey=True,

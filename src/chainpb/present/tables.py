@@ -272,15 +272,20 @@ def regression_table(
                 )
             )
 
-    conventions = list(dict.fromkeys(_se_description(f, labels, language) for f in results))
-    if len(conventions) == 1:
-        se_text = conventions[0]
+    # Columns sharing a convention are named together, so the note stays one readable line.
+    by_convention: dict[str, list[int]] = {}
+    for i, f in enumerate(results):
+        by_convention.setdefault(_se_description(f, labels, language), []).append(i + 1)
+    if len(by_convention) == 1:
+        se_text = next(iter(by_convention))
     else:
-        se_text = ("；" if zh else "; ").join(
-            (f"第({i + 1})列为" if zh else f"column ({i + 1}): ")
-            + _se_description(f, labels, language)
-            for i, f in enumerate(results)
-        )
+        parts = []
+        for description, columns in by_convention.items():
+            cols = (
+                "、".join(f"({c})" for c in columns) if zh else ", ".join(f"({c})" for c in columns)
+            )
+            parts.append(f"第{cols}列为{description}" if zh else f"columns {cols}: {description}")
+        se_text = ("；" if zh else "; ").join(parts)
     if zh:
         first = f"注：括号内为{se_text}；{STAR_LEGEND['zh']}。"
     else:
@@ -297,6 +302,12 @@ def regression_table(
             "logit/probit/有序logit模型报告McFadden伪R²。"
             if zh
             else "Logit/probit/ordered logit models report McFadden's pseudo R²."
+        )
+    if any(":" in str(t) for t in terms):
+        fit_note.append(
+            "交互项由中心化（减去估计样本均值）后的变量相乘构成。"
+            if zh
+            else "Interaction terms are products of mean-centred variables (estimation-sample means)."
         )
     if title is None:
         model_label = results[0].label if zh else None
