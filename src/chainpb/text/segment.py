@@ -210,20 +210,29 @@ class Segmenter:
         """
         cut = self.tokenizer.cut
         hmm = self.hmm
-        sentence_id = 0
+        sentence_id = -1
         token_index = 0
         for paragraph_id, para in enumerate(split_paragraphs(text)):
-            for sent in split_sentences(text[para.start : para.end]):
-                s0 = para.start + sent.start
-                s1 = para.start + sent.end
-                pos = s0
-                for tok in cut(text[s0:s1], HMM=hmm):
-                    end = pos + len(tok)
-                    if not tok.isspace():
-                        yield paragraph_id, sentence_id, token_index, tok, pos, end
-                        token_index += 1
-                    pos = end
-                sentence_id += 1
+            # One jieba call per paragraph, not per sentence: jieba emits every character outside
+            # its word pattern (。！？；!?; quotes, line breaks) as a token of its own, so no
+            # token can cross a sentence end and the tokens are the same as cutting sentence by
+            # sentence, at a fraction of the per-call overhead.
+            ends = [para.start + s.end for s in split_sentences(text[para.start : para.end])]
+            if not ends:
+                continue
+            k = 0
+            sentence_id += 1
+            pos = para.start
+            for tok in cut(text[para.start : para.end], HMM=hmm):
+                end = pos + len(tok)
+                if not tok.isspace():
+                    while pos >= ends[k] and k + 1 < len(ends):
+                        k += 1
+                        sentence_id += 1
+                    yield paragraph_id, sentence_id, token_index, tok, pos, end
+                    token_index += 1
+                pos = end
+            sentence_id += len(ends) - 1 - k
 
 
 def unit_of(unit: str, sentence_id: int, paragraph_id: int) -> int:
@@ -253,19 +262,31 @@ def segment_documents(
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
-    cols: dict[str, list] = {c: [] for c in TOKEN_COLUMNS}
     pairs = sorted(_iter_texts(df, id_col, text_col), key=lambda p: p[0])
+    doc_ids: list[str] = []
+    rows: list[tuple[int, int, int, str, int, int]] = []
     for doc_id, text in pairs:
-        for pid, sid, idx, tok, start, end in segmenter.iter_tokens(text):
-            cols["doc_id"].append(doc_id)
-            cols["unit_id"].append(unit_of(unit, sid, pid))
-            cols["sentence_id"].append(sid)
-            cols["paragraph_id"].append(pid)
-            cols["token_index"].append(idx)
-            cols["token"].append(tok)
-            cols["start"].append(start)
-            cols["end"].append(end)
-    out = pd.DataFrame(cols)
+        before = len(rows)
+        rows.extend(segmenter.iter_tokens(text))
+        doc_ids.extend([doc_id] * (len(rows) - before))
+    # Columns are built in one transposition rather than eight appends per token.
+    pids, sids, idxs, toks, starts, ends = (
+        (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 6
+    )
+    unit_ids = sids if unit == "sentence" else pids if unit == "paragraph" else [0] * len(rows)
+    out = pd.DataFrame(
+        {
+            "doc_id": doc_ids,
+            "unit_id": unit_ids,
+            "sentence_id": sids,
+            "paragraph_id": pids,
+            "token_index": idxs,
+            "token": toks,
+            "start": starts,
+            "end": ends,
+        },
+        columns=TOKEN_COLUMNS,
+    )
     out["doc_id"] = out["doc_id"].astype("string")
     out["token"] = out["token"].astype("string")
     for c in ("unit_id", "sentence_id", "paragraph_id", "token_index", "start", "end"):
