@@ -19,7 +19,7 @@ tables = validity_tables(
     min_items=sm.params.min_items,
 )
 for name, table in tables.items():
-    write_csv(sm.output[name], table)
+    write_csv(sm.output[f"{name}_table"], table)
 rel = tables["reliability"]
 for row in rel.itertuples(index=False):
     log.info(

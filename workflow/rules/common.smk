@@ -70,3 +70,16 @@ DESCRIPTIVE_VARIABLES = [
     "log_employees",
     "firm_age",
 ]
+
+
+def all_outputs():
+    """What `snakemake` builds by default: every table, figure and document of the pipeline."""
+    return [
+        "results/pooled/rejects.csv",
+        "results/analysis/analysis.parquet",
+        "results/measures/reliability.csv",
+        "results/text/kwic.csv",
+        "results/text/validation/agreement.csv",
+        "results/models/estimates.csv",
+        *PRESENT_OUTPUTS,
+    ]

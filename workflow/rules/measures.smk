@@ -40,7 +40,7 @@ rule scale_validity:
         analysis="results/analysis/analysis.parquet",
     output:
         **{
-            name: report(
+            f"{name}_table": report(
                 f"results/measures/{name}.csv",
                 caption=f"../report/measures_{name}.rst",
                 category="3 量表与描述统计 Measures",

@@ -108,9 +108,13 @@ def _check_unique(df: pd.DataFrame, keys: list[str], table_zh: str, table_en: st
 
 
 def _difficulty_columns(firm_difficulty: pd.DataFrame) -> list[str]:
-    cats = [c for c in firm_difficulty.columns if c.startswith("diff_")]
-    counts = [c for c in firm_difficulty.columns if c.startswith("n_")]
-    return ["answer_status", *sorted(cats), *sorted(counts)]
+    # diff_ is the measure the models use; cb_/ml_/p_ keep the codebook and supervised
+    # alternatives beside it for robustness variants (see chainpb.measures.choice).
+    prefixes = ("diff_", "n_", "cb_", "ml_", "p_")
+    picked = [
+        sorted(c for c in firm_difficulty.columns if c.startswith(prefix)) for prefix in prefixes
+    ]
+    return ["answer_status", *[c for group in picked for c in group]]
 
 
 def join_difficulty(survey: pd.DataFrame, firm_difficulty: pd.DataFrame) -> pd.DataFrame:

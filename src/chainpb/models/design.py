@@ -167,7 +167,9 @@ def build_design(
     fe_cols: list[str] = []
     if fe_as_dummies:
         for fe in spec.fixed_effects:
-            d = _dummies(sample[fe], fe, drop_first=intercept or bool(fe_cols))
+            # Always drop a reference level: without an intercept the design is an ordered
+            # model's, whose thresholds already play the constant's role.
+            d = _dummies(sample[fe], fe, drop_first=True)
             fe_cols += list(d.columns)
             parts.append(d)
     X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=sample.index)

@@ -1,0 +1,28 @@
+"""Snakemake script: per-firm difficulty codes and per-city policy emphasis."""
+
+import pandas as pd
+
+from chainpb.atomic import write_csv, write_parquet
+from chainpb.runlog import script_logger
+from chainpb.text.codebook import load_codebook
+from chainpb.text.stage import city_measures
+
+sm = snakemake  # noqa: F821 — injected by Snakemake
+log = script_logger(sm.log[0])
+
+firms, emphasis, documents = city_measures(
+    pd.read_parquet(sm.input.survey),
+    pd.read_parquet(sm.input.policies),
+    pd.read_parquet(sm.input.answer_hits),
+    pd.read_parquet(sm.input.policy_hits),
+    pd.read_parquet(sm.input.policy_tokens),
+    load_codebook(sm.input.codebook),
+)
+write_parquet(sm.output.firm_difficulty, firms)
+write_parquet(sm.output.policy_emphasis, emphasis)
+write_csv(sm.output.document_emphasis, documents)
+log.info(
+    "%s: 作答状态 answer status %s",
+    sm.wildcards.city,
+    firms["answer_status"].value_counts().sort_index().to_dict(),
+)
