@@ -173,7 +173,9 @@ def category_label(category: str, language: Language = "zh") -> str:
 
 def _tick(label: str, width: int = 14) -> str:
     """Wrap long English tick labels onto two lines; Chinese labels are short enough already."""
-    return "\n".join(textwrap.wrap(label, width)) if label.isascii() else label
+    return (
+        "\n".join(textwrap.wrap(label, width, break_long_words=False)) if label.isascii() else label
+    )
 
 
 def scale_label(
@@ -457,8 +459,8 @@ def plot_difficulty_cooccurrence(
     values = jaccard_from_counts(matrix) if jaccard else matrix
     shown = values.copy()
     shown.index = [category_label(c, language) for c in order]
-    shown.columns = shown.index
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH * 0.75, 4.0), layout="constrained")
+    shown.columns = [_tick(c, 10) for c in shown.index]
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH * 0.85, 4.4), layout="constrained")
     sns.heatmap(
         shown,
         ax=ax,
