@@ -150,6 +150,12 @@ def test_remedy_terms_are_not_negated_by_absence(compiled, segmenter):
     # ... but a post-cue still negates it
     h = hits_of("资源共享的问题已经解决", compiled, segmenter)
     assert triples(h) == [("资源共享", "resource", True)]
+    h = hits_of("资源共享方面没有问题", compiled, segmenter)
+    assert triples(h) == [("资源共享", "resource", True)]
+    assert h["cue"].tolist() == ["没有问题"]
+    # 不 before 两码事 in the same clause: "does not feel like two separate things"
+    h = hits_of("党建和生产结合得挺好，不觉得是两码事", compiled, segmenter)
+    assert triples(h) == [("两码事", "effectiveness", True)]
 
 
 def test_code_texts_presence_and_status(codebook, segmenter):
