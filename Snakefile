@@ -9,6 +9,9 @@ min_version("9.14.8")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/text.smk"
@@ -18,6 +21,6 @@ include: "workflow/rules/present.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_outputs(),
-    default_target: True

@@ -36,17 +36,24 @@ def policy_files(wildcards):
     folder = city_of(wildcards).policies
     if not folder.is_dir():
         return [str(folder / "manifest.csv")]
-    files = [p for p in folder.iterdir() if p.suffix.lower() in {".txt", ".docx", ".csv"}]
+    files = [
+        p for p in folder.iterdir() if p.suffix.lower() in {".txt", ".docx", ".csv"}
+    ]
     return sorted(str(p) for p in files)
 
 
 def ingested(source):
     """Ingested table that holds the texts of one source."""
-    return "results/{city}/ingest/" + ("survey" if source == "answers" else "policies") + ".parquet"
+    return (
+        "results/{city}/ingest/"
+        + ("survey" if source == "answers" else "policies")
+        + ".parquet"
+    )
 
 
 def per_city(pattern, **kwargs):
     return expand(pattern, city=CITY_KEYS, **kwargs)
+
 
 # Variables of the descriptive-statistics and correlation tables (in this order).
 DESCRIPTIVE_VARIABLES = [

@@ -40,13 +40,22 @@ rule scale_validity:
         analysis="results/analysis/analysis.parquet",
     output:
         **{
-            f"{name}_table": report(
-                f"results/measures/{name}.csv",
-                caption=f"../report/measures_{name}.rst",
-                category="3 量表与描述统计 Measures",
+            f"{name}_table": (
+                report(
+                    f"results/measures/{name}.csv",
+                    caption=f"../report/measures_{name}.rst",
+                    category="3 量表与描述统计 Measures",
+                )
+                if name
+                in (
+                    "reliability",
+                    "items",
+                    "efa_loadings",
+                    "descriptives",
+                    "correlations",
+                )
+                else f"results/measures/{name}.csv"
             )
-            if name in ("reliability", "items", "efa_loadings", "descriptives", "correlations")
-            else f"results/measures/{name}.csv"
             for name in MEASURE_TABLES
         },
     log:

@@ -1,0 +1,20 @@
+"""Snakemake script: journal tables (三线表) as Word, LaTeX and HTML."""
+
+from chainpb.atomic import write_text
+from chainpb.present.build import paper_config, read_fits, read_measure_tables, tables_for_paper
+from chainpb.present.tables import table_to_docx, table_to_html, table_to_latex
+from chainpb.runlog import script_logger
+
+sm = snakemake  # noqa: F821 — injected by Snakemake
+log = script_logger(sm.log[0])
+
+measures = read_measure_tables(
+    {k: sm.input[k] for k in ("descriptives", "correlations_r", "correlations_p", "reliability")}
+)
+tables = tables_for_paper(read_fits(sm.input.fits), measures, paper_config(sm.params))
+for name in sorted(k[: -len("_html")] for k in sm.output.keys() if k.endswith("_html")):
+    table = tables[name]
+    table_to_docx(table, sm.output[f"{name}_docx"])
+    write_text(sm.output[f"{name}_tex"], table_to_latex(table))
+    write_text(sm.output[f"{name}_html"], table_to_html(table, standalone=True))
+    log.info("表 table: %s (%d 行 rows)", name, len(table.body))
