@@ -18,6 +18,7 @@ def script_logger(log_path: str | Path | None, name: str = "chainpb") -> logging
     logger = logging.getLogger(name)
     logger.handlers.clear()
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # Snakemake configures the root logger too; avoid double lines
     fmt = logging.Formatter("%(levelname)s %(message)s")
     if log_path:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,11 @@
 # Helpers shared by all rule files: config validation, the city table, input functions and
 # wildcard constraints. Validation runs when the Snakefile is parsed, before any job.
+import os
 from pathlib import Path
 
 from chainpb import config as cpconfig
 
-PROJECT = Path(workflow.basedir)
+PROJECT = Path(workflow.basedir).resolve()
 cpconfig.check_config(
     config,
     cpconfig.load_yaml(PROJECT / "workflow" / "schemas" / "config.schema.yaml"),
@@ -27,19 +28,25 @@ def city_of(wildcards):
     return CITIES[wildcards.city]
 
 
+def project_path(path):
+    """Relative to the project when inside it, so that moving the project re-runs nothing."""
+    rel = os.path.relpath(path, PROJECT)
+    return str(path) if rel.startswith("..") else rel
+
+
 def survey_file(wildcards):
-    return str(city_of(wildcards).survey)
+    return project_path(city_of(wildcards).survey)
 
 
 def policy_files(wildcards):
     """The manifest and every document in the city's policy folder, so edits re-run ingest."""
     folder = city_of(wildcards).policies
     if not folder.is_dir():
-        return [str(folder / "manifest.csv")]
+        return [project_path(folder / "manifest.csv")]
     files = [
         p for p in folder.iterdir() if p.suffix.lower() in {".txt", ".docx", ".csv"}
     ]
-    return sorted(str(p) for p in files)
+    return sorted(project_path(p) for p in files)
 
 
 def ingested(source):
@@ -90,3 +97,10 @@ def all_outputs():
         "results/models/estimates.csv",
         *PRESENT_OUTPUTS,
     ]
+
+
+# Provenance for the report's front page (workflow/report/workflow.rst): codebook hash,
+# config-file hash and package versions. Set after validation; 由流水线自动填写.
+from chainpb.provenance import provenance
+
+config["provenance"] = provenance(config, PROJECT)

@@ -35,7 +35,7 @@ rule ingest_policies:
     params:
         city=lambda wc: wc.city,
         city_name=lambda wc: city_of(wc).name,
-        folder=lambda wc: str(city_of(wc).policies),
+        folder=lambda wc: project_path(city_of(wc).policies),
     script:
         "../../scripts/ingest_policies.py"
 

@@ -1,0 +1,280 @@
+"""End-to-end: the whole workflow on the bundled example, in a temporary copy of the project.
+
+One session-scoped run (``snakemake --cores 2``) feeds every test here. Tests that change the
+project (a fourth city, an edited codebook, a forced rerun) work on their own copy of the
+finished run so that they cannot disturb each other.
+
+Expected numbers come from the example's truth file (resources/example/truth/truth.json,
+written by the data-generating process in chainpb.simulate) and from counting the raw files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from chainpb.ingest import read_survey_file
+from chainpb.models.result import ESTIMATES_COLUMNS
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+COPIED = ["Snakefile", "workflow", "scripts", "config", "resources", "pyproject.toml"]
+CITIES = ["suqian", "suzhou", "wuxi"]
+TRUTH = json.loads((ROOT / "resources/example/truth/truth.json").read_text(encoding="utf-8"))
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # A real key in the developer's environment must not leak into the example run, and the
+    # example must work with no key at all (it falls back to the demo key).
+    env.pop("CHAINPB_HASH_KEY", None)
+    env["HOME"] = str(home)
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def snakemake(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [*SNAKEMAKE, *args],
+        cwd=project,
+        env=_env(project.parent),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def copy_project(dst: Path, src: Path = ROOT, *, with_results: bool = False) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    names = [*COPIED, ".cache"] + (["results", "logs", ".snakemake"] if with_results else [])
+    for name in names:
+        path = src / name
+        if path.is_dir():
+            shutil.copytree(path, dst / name, symlinks=True)
+        elif path.exists():
+            shutil.copy2(path, dst / name)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("e2e") / "project")
+    snakemake(project, "--cores", "2")
+    return project
+
+
+@pytest.fixture
+def run_copy(run_dir: Path, tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project", run_dir, with_results=True)
+
+
+def dry_run_jobs(project: Path, *args: str) -> list[tuple[str, str]]:
+    """(rule, wildcards) of every job a dry run would execute."""
+    out = snakemake(project, "--dry-run", *args).stdout
+    jobs: list[tuple[str, str]] = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
+        m = re.match(r"(?:local)?rule (\w+):", block.strip())
+        if not m:
+            continue
+        wc = re.search(r"wildcards: (.*)", block)
+        jobs.append((m.group(1), wc.group(1).strip() if wc else ""))
+    return jobs
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def test_ingest_counts_and_columns(run_dir: Path) -> None:
+    expected_raw = TRUTH["n_per_city"]
+    for city in CITIES:
+        survey = pd.read_parquet(run_dir / f"results/{city}/ingest/survey.parquet")
+        rejects = pd.read_csv(run_dir / f"results/{city}/ingest/rejects.csv", encoding="utf-8-sig")
+        planted = [b for b in TRUTH["bad_rows"] if b["city_key"] == city]
+        # Each planted bad row is rejected, plus the first row of the duplicated id pair
+        # (both rows sharing an id are quarantined): 5 planted + 1 = 6 per city.
+        assert len(survey) == expected_raw[city] - len(planted) - 1
+        assert rejects["raw_row"].nunique() == len(planted) + 1
+        for bad in planted:
+            assert bad["raw_row"] in set(rejects["raw_row"]), bad
+        log = (run_dir / f"logs/{city}/ingest_survey.log").read_text(encoding="utf-8")
+        assert (
+            f"原始 raw {expected_raw[city]} = 接受 accepted {len(survey)} + 拒绝 rejected 6" in log
+        )
+        for col in (
+            "city_key",
+            "city_name",
+            "raw_row",
+            "enterprise_id",
+            "chain_id",
+            "chain",
+            "alliance_member",
+            "coverage_4",
+            "difficulty_text",
+            "rd_intensity",
+        ):
+            assert col in survey.columns
+        for pii in ("respondent_name", "respondent_phone", "enterprise_name"):
+            assert pii not in survey.columns
+        assert survey["enterprise_id"].str.fullmatch(r"[0-9a-f]{16}").all()
+        policies = pd.read_parquet(run_dir / f"results/{city}/ingest/policies.parquet")
+        assert len(policies) >= 6 and (policies["n_chars"] >= 800).all()
+    pooled = pd.read_parquet(run_dir / "results/pooled/survey.parquet")
+    assert len(pooled) == sum(expected_raw.values()) - 18
+    assert set(pooled["city_name"]) == {"宿迁市", "苏州市", "无锡市"}
+
+
+def test_text_measures_models_and_presentation_outputs(run_dir: Path) -> None:
+    analysis = pd.read_parquet(run_dir / "results/analysis/analysis.parquet")
+    assert len(analysis) == 444 + 434 + 454
+    for cat in ("coverage", "ideology", "effectiveness", "resource"):
+        for col in (f"diff_{cat}", f"ml_{cat}", f"scale_{cat}", f"policy_{cat}"):
+            assert col in analysis.columns
+    estimates = pd.read_csv(run_dir / "results/models/estimates.csv", encoding="utf-8-sig")
+    assert list(estimates.columns) == ESTIMATES_COLUMNS
+    specs = json.loads((run_dir / "results/models/specs.json").read_text(encoding="utf-8"))
+    assert "baseline__rd_intensity" in specs
+    for name in ("kwic", "category_city", "cooccurrence", "top_words", "validation/agreement"):
+        assert (run_dir / f"results/text/{name}.csv").stat().st_size > 100
+    for fig in (
+        "difficulty_prevalence_by_city",
+        "coefficients_key_regressors",
+        "codebook_agreement",
+    ):
+        assert (run_dir / f"results/figures/{fig}.png").read_bytes()[:4] == b"\x89PNG"
+        assert (run_dir / f"results/figures/{fig}.pdf").read_bytes()[:4] == b"%PDF"
+    for table in ("baseline_regression", "mechanism", "reliability"):
+        for ext in ("docx", "tex", "html"):
+            assert (run_dir / f"results/tables/{table}.{ext}").exists()
+    assert zipfile.is_zipfile(run_dir / "results/summary.docx")
+
+
+def _ci(estimates: pd.DataFrame, model: str, outcome: str, term: str) -> pd.Series:
+    row = estimates[
+        (estimates.model == model) & (estimates.outcome == outcome) & (estimates.term == term)
+    ]
+    assert len(row) == 1, (model, outcome, term)
+    return row.iloc[0]
+
+
+def test_baseline_models_recover_planted_effects(run_dir: Path) -> None:
+    """True values (truth.json): alliance → R&D +0.80; coop → revenue +0.60 (mediation b);
+    alliance × resource difficulty → coop +0.40 (moderation). Each must lie in the 95% CI."""
+    est = pd.read_csv(run_dir / "results/models/estimates.csv", encoding="utf-8-sig")
+    effects = TRUTH["effects"]
+    r = _ci(est, "baseline", "rd_intensity", "alliance_member")
+    assert r.conf_low <= effects["rd_intensity"]["alliance_member"] <= r.conf_high
+    assert 0.6 < r.estimate < 1.0 and r.n_clusters == 12
+    b = _ci(est, "mechanism__b_path", "revenue_growth", "coop_projects")
+    assert b.conf_low <= effects["mediation"]["b"] <= b.conf_high
+    m = _ci(est, "moderation", "coop_projects", "alliance_member_c:diff_resource_c")
+    assert m.conf_low <= effects["coop_projects"]["alliance_member:d_resource"] <= m.conf_high
+    # Coded difficulties lower cooperation (true effects −0.5 … −0.9; attenuated by coding error).
+    for cat in ("coverage", "ideology", "effectiveness", "resource"):
+        assert _ci(est, "baseline", "coop_projects", f"diff_{cat}").estimate < 0
+
+
+def test_second_run_does_nothing(run_dir: Path) -> None:
+    out = snakemake(run_dir, "--dry-run")
+    assert "Nothing to be done" in out.stdout + out.stderr
+
+
+def test_fourth_city_runs_only_its_jobs_and_pooled_ones(run_copy: Path) -> None:
+    cfg_path = run_copy / "config/config.yaml"
+    cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    cfg["cities"]["huaian"] = {**cfg["cities"]["suqian"], "name": "淮安市", "name_en": "Huaian"}
+    cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    jobs = dry_run_jobs(run_copy)
+    per_city = [(rule, wc) for rule, wc in jobs if "city=" in wc]
+    assert per_city, jobs
+    assert all("city=huaian" in wc for _, wc in per_city), per_city
+    assert {r for r, _ in per_city} >= {"ingest_survey", "ingest_policies", "segment", "code_text"}
+    pooled = {r for r, wc in jobs if "city=" not in wc}
+    assert pooled >= {"pool_ingest", "analysis_table", "text_audit", "collect_estimates"}
+    assert "validate_coding" not in pooled  # the gold sample does not depend on the cities
+
+
+def test_codebook_edit_reruns_coding_not_segmentation(run_copy: Path) -> None:
+    codebook = run_copy / "config/codebook.yaml"
+    text = codebook.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["categories"]["coverage"]["terms"].append("组织关系转不过来")
+    codebook.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    rules = {rule for rule, _ in dry_run_jobs(run_copy)}
+    assert "code_text" in rules and "validate_coding" in rules
+    assert "segment" not in rules and "ingest_survey" not in rules
+
+
+def test_rerun_is_byte_identical(run_copy: Path, run_dir: Path) -> None:
+    snakemake(run_copy, "--cores", "2", "--forceall")
+    differ = []
+    for path in sorted((run_dir / "results").rglob("*")):
+        if path.is_file():
+            other = run_copy / path.relative_to(run_dir)
+            if (
+                hashlib.sha256(path.read_bytes()).digest()
+                != hashlib.sha256(other.read_bytes()).digest()
+            ):
+                differ.append(str(path.relative_to(run_dir)))
+    assert not differ, differ
+
+
+def _personal_data() -> set[str]:
+    """Respondent names and phone numbers from the raw files, plus numbers planted in answers."""
+    maps = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["cities"]
+    found: set[str] = set()
+    for city, entry in maps.items():
+        raw = read_survey_file(ROOT / entry["survey"])
+        frame = raw.data
+        for header, var in entry["column_map"].items():
+            if var in ("respondent_name", "respondent_phone"):
+                found |= {str(v).strip() for v in frame[header] if str(v).strip()}
+        found |= {p["value"] for p in TRUTH["pii_in_answers"][city]}
+    return found
+
+
+def _searchable_text(path: Path) -> str:
+    if path.suffix == ".parquet":
+        df = pd.read_parquet(path)
+        return "\n".join(df[c].astype(str).str.cat(sep="\n") for c in df.columns)
+    if path.suffix in (".docx", ".xlsx") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            return "\n".join(zf.read(n).decode("utf-8", "ignore") for n in zf.namelist())
+    data = path.read_bytes()
+    return data.decode("utf-8", "ignore") + data.decode("gb18030", "ignore")
+
+
+def test_no_personal_data_in_results_or_logs(run_dir: Path) -> None:
+    pii = _personal_data()
+    assert len(pii) > 1000  # ~1,350 names and phones + 15 planted numbers
+    # A two-character name can also be an ordinary word of the policy texts (e.g. a name that
+    # reads like 高新); such names are checked only where they could not occur legitimately.
+    policy_text = "".join(
+        pd.read_parquet(run_dir / f"results/{c}/ingest/policies.parquet")["text"].str.cat()
+        for c in CITIES
+    )
+    hits = []
+    for folder in ("results", "logs"):
+        for path in sorted((run_dir / folder).rglob("*")):
+            if not path.is_file() or path.suffix in (".png", ".pdf"):
+                continue  # figures hold no free text (labels come from config)
+            text = _searchable_text(path)
+            for value in pii:
+                if value in text and not (len(value) <= 3 and value in policy_text):
+                    hits.append((str(path.relative_to(run_dir)), value))
+    assert not hits, hits[:10]
