@@ -65,7 +65,9 @@ def _explain(error: Any) -> tuple[str, str]:
             f"配置项 {key} 含有未知的键 {extra}（拼写错误？允许的键见 config/README.md）",
             f"config key {key} has unknown key(s) {extra} (a typo? allowed keys are in config/README.md)",
         )
-    if validator == "propertyNames":
+    if validator == "propertyNames" or (
+        validator == "pattern" and "propertyNames" in [str(p) for p in error.schema_path]
+    ):
         bad = error.instance
         return (
             f"配置项 {key} 的键名「{bad}」不合规：城市键只能由小写英文字母、数字和下划线组成且以字母开头，例如 suqian",
@@ -167,10 +169,9 @@ class City:
     policies: Path
     column_map: dict[str, str]
     sheet: int | str | None = None
-
-    @property
-    def is_example(self) -> bool:
-        return EXAMPLE_DIR.as_posix() in self.survey.as_posix()
+    # True when the survey lies inside <project>/resources/example: only then may the public
+    # demo hash key be used.
+    is_example: bool = False
 
 
 def cities(config: Mapping[str, Any], project_dir: str | Path = ".") -> dict[str, City]:
@@ -199,6 +200,7 @@ def cities(config: Mapping[str, Any], project_dir: str | Path = ".") -> dict[str
             policies=policies,
             column_map=dict(entry["column_map"]),
             sheet=entry.get("sheet"),
+            is_example=_inside(survey, project / EXAMPLE_DIR),
         )
     return out
 

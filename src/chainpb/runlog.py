@@ -32,4 +32,10 @@ def script_logger(log_path: str | Path | None, name: str = "chainpb") -> logging
     warn_logger = logging.getLogger("py.warnings")
     warn_logger.handlers = list(logger.handlers)
     warnings.simplefilter("default")
+
+    def log_uncaught(exc_type, exc, tb):  # type: ignore[no-untyped-def]
+        # Snakemake points the researcher at the rule's log: the error must be there too.
+        logger.error("%s", exc, exc_info=(exc_type, exc, tb))
+
+    sys.excepthook = log_uncaught
     return logger
