@@ -302,3 +302,24 @@ def test_notes_group_columns_by_convention_and_mention_centring() -> None:
     assert f"第(3)列为稳健标准误（{hc1}）" in t.notes[0]
     assert ("产业链党建联盟成员 × 资源聚合难", "", "", "-0.155") in t.body
     assert any("中心化" in n for n in t.notes)
+
+
+def test_mixed_specifications_get_a_model_row_and_honest_se_note() -> None:
+    """A robustness table names each column's model; a mixed model's SEs are not 'robust'."""
+    rows = [("alliance_member", 0.8, 0.1, 0.0001)]
+    main = _fit("rd_intensity", rows, label="基准回归", model="baseline")
+    mixed = _fit(
+        "rd_intensity",
+        rows,
+        label="随机截距模型",
+        model="baseline__mixed",
+        estimator="mixedlm",
+        cluster=(),
+        cov_type="REML, model-based SE",
+    )
+    table = regression_table([main, mixed])
+    assert table.header[1] == ("", "基准回归", "随机截距模型")
+    assert table.header[-1] == ("变量", "(1)", "(2)")
+    assert "第(2)列为随机截距混合模型的模型标准误" in table.notes[0]
+    single = regression_table([main])
+    assert len(single.header) == 2  # one specification: no model row

@@ -152,6 +152,11 @@ CHAIN_FE = ("chain_id", "chain", "industry")
 
 def _se_description(fit: FitResult, labels: Labels | None, language: Language) -> str:
     """What the parenthesised numbers are, in words, with FitResult.cov_type for the details."""
+    if fit.estimator == "mixedlm":
+        # Random-intercept models report model-based standard errors, not robust ones.
+        if language == "zh":
+            return f"随机截距混合模型的模型标准误（{fit.cov_type}）"
+        return f"model-based standard errors of the random-intercept model ({fit.cov_type})"
     if fit.cluster:
         names = "、".join(_label(c, labels, language) for c in fit.cluster)
         if language == "zh":
@@ -160,6 +165,12 @@ def _se_description(fit: FitResult, labels: Labels | None, language: Language) -
     if language == "zh":
         return f"稳健标准误（{fit.cov_type}）"
     return f"robust standard errors ({fit.cov_type})"
+
+
+def _model_label(fit: FitResult, language: Language) -> str:
+    if language == "zh":
+        return fit.label or fit.model
+    return str(fit.extra.get("label_en") or fit.label or fit.model)
 
 
 def regression_table(
@@ -207,8 +218,11 @@ def regression_table(
         terms = list(seen)
 
     n = len(results)
+    model_names = [_model_label(f, language) for f in results]
     header = (
         ("", *[_label(f.outcome, labels, language) for f in results]),
+        # Robustness and heterogeneity tables mix specifications: name each column's model.
+        *([("", *model_names)] if len(set(model_names)) > 1 else []),
         ("变量" if zh else "Variable", *[f"({i + 1})" for i in range(n)]),
     )
     body: list[tuple[str, ...]] = []
