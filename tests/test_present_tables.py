@@ -317,9 +317,9 @@ def test_mixed_specifications_get_a_model_row_and_honest_se_note() -> None:
         cluster=(),
         cov_type="REML, model-based SE",
     )
-    table = regression_table([main, mixed])
+    table = T.regression_table([main, mixed])
     assert table.header[1] == ("", "基准回归", "随机截距模型")
     assert table.header[-1] == ("变量", "(1)", "(2)")
     assert "第(2)列为随机截距混合模型的模型标准误" in table.notes[0]
-    single = regression_table([main])
+    single = T.regression_table([main])
     assert len(single.header) == 2  # one specification: no model row
