@@ -323,3 +323,31 @@ def test_mixed_specifications_get_a_model_row_and_honest_se_note() -> None:
     assert "第(2)列为随机截距混合模型的模型标准误" in table.notes[0]
     single = T.regression_table([main])
     assert len(single.header) == 2  # one specification: no model row
+
+
+def test_wide_table_gets_a_landscape_section_and_portrait_resumes() -> None:
+    """A 14-column correlation table cannot fit a portrait page without wrapping each cell."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+
+    wide = T.Table(
+        title="相关系数矩阵",
+        header=(("变量", *[f"({i})" for i in range(1, 15)]),),
+        body=tuple(("产业链党建联盟成员", *["0.472***"] * 14) for _ in range(3)),
+    )
+    doc = T.new_document()
+    doc.add_paragraph("前文")
+    T.add_table_to_document(doc, wide)
+    doc.add_paragraph("后文")
+    buf = io.BytesIO()
+    T.write_docx(doc, buf)
+    sections = Document(io.BytesIO(buf.getvalue())).sections
+    assert [s.orientation for s in sections] == [
+        WD_ORIENT.PORTRAIT,
+        WD_ORIENT.LANDSCAPE,
+        WD_ORIENT.PORTRAIT,
+    ]
+    assert sections[1].page_width > sections[1].page_height
+    # Alone in its own file the table's only section is landscape.
+    alone = Document(io.BytesIO(T.docx_bytes(wide))).sections
+    assert [s.orientation for s in alone] == [WD_ORIENT.LANDSCAPE]

@@ -23,6 +23,14 @@ from chainpb.present.summary import FigureItem, Section
 CATEGORIES = ("coverage", "ideology", "effectiveness", "resource")
 OUTCOMES = ("rd_intensity", "coop_projects", "revenue_growth", "resilience")
 KEY_TERMS = ("alliance_member", *(f"diff_{c}" for c in CATEGORIES))
+CORRELATION_VARIABLES = (
+    "rd_intensity",
+    "coop_projects",
+    "revenue_growth",
+    "alliance_member",
+    *(f"scale_{c}" for c in CATEGORIES),
+    *(f"diff_{c}" for c in CATEGORIES),
+)
 
 # File stem → (Chinese caption, English caption). The order is the order of the Word summary.
 FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
@@ -159,8 +167,12 @@ def tables_for_paper(
     def pick(pred: Any) -> list[FitResult]:
         return sorted((r for r in results if pred(r)), key=lambda r: (r.model, r.outcome))
 
+    # The journal correlation table shows the core variables; the full matrix stays in
+    # results/measures/correlations.csv.
     r = measures["correlations_r"].set_index("variable")
-    p = measures["correlations_p"].set_index("variable")
+    core = [v for v in CORRELATION_VARIABLES if v in r.index]
+    r = r.loc[core, core]
+    p = measures["correlations_p"].set_index("variable").loc[core, core]
     tables = {
         "descriptives": tb.descriptive_table(
             measures["descriptives"],

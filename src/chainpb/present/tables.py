@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -650,10 +651,34 @@ def set_document_fonts(doc: DocumentObject) -> None:
     rfonts.set(qn("w:eastAsia"), EAST_ASIA_FONT)
 
 
+def _set_orientation(doc: DocumentObject, landscape: bool, *, new_page: bool) -> None:
+    """Switch to a landscape or portrait section (a new one unless the document is empty)."""
+    current = doc.sections[-1]
+    section = doc.add_section(WD_SECTION.NEW_PAGE) if new_page else current
+    long_side = max(current.page_width, current.page_height)
+    short_side = min(current.page_width, current.page_height)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width = long_side if landscape else short_side
+    section.page_height = short_side if landscape else long_side
+
+
 def add_table_to_document(
-    doc: DocumentObject, table: Table, *, caption: str | None = None
+    doc: DocumentObject,
+    table: Table,
+    *,
+    caption: str | None = None,
+    restore_portrait: bool = True,
 ) -> DocxTable:
-    """Append title (or ``caption``), the three-line table and its notes to a Word document."""
+    """Append title (or ``caption``), the three-line table and its notes to a Word document.
+
+    A table too wide for a portrait page (a correlation matrix of many variables) gets a
+    landscape section of its own, so that its cells do not wrap digit by digit; with
+    ``restore_portrait`` the following content returns to portrait pages.
+    """
+    wide = _needed_width_dxa(table) > TEXT_WIDTH_DXA
+    if wide:
+        empty = not doc.element.body.findall(qn("w:p")) and not doc.tables
+        _set_orientation(doc, landscape=True, new_page=not empty)
     _add_paragraph(
         doc,
         caption if caption is not None else table.title,
@@ -685,13 +710,16 @@ def add_table_to_document(
                     _set_cell_bottom(tbl.cell(i, j), RULE_THIN)
             elif is_header and span > 1 and text:
                 _set_cell_bottom(cell, RULE_CMID)
-    _set_column_widths(tbl, table)
+    _set_column_widths(tbl, table, LANDSCAPE_WIDTH_DXA if wide else TEXT_WIDTH_DXA)
     for note in table.notes:
         _add_paragraph(doc, note, size=NOTE_SIZE_PT, bold=False, align="l")
+    if wide and restore_portrait:
+        _set_orientation(doc, landscape=False, new_page=True)
     return tbl
 
 
 TEXT_WIDTH_DXA = 9360  # Letter page with 1" margins (python-docx's template); fits A4 too
+LANDSCAPE_WIDTH_DXA = 12960  # the same page turned: 11" less 1" margins
 
 
 def _text_width_dxa(text: str) -> int:
@@ -699,12 +727,7 @@ def _text_width_dxa(text: str) -> int:
     return sum(210 if ord(ch) > 0x2E80 else 110 for ch in text)
 
 
-def _set_column_widths(tbl: DocxTable, table: Table) -> None:
-    """Widths from the longest cell per column, so that 行业（产业链）固定效应 does not wrap.
-
-    Word honours autofit, but WPS lays out by the stored cell widths; spanning header cells
-    are left out of the estimate because they share their columns.
-    """
+def _column_widths_dxa(table: Table) -> list[int]:
     widths = [
         max((_text_width_dxa(r[j]) for r in table.body), default=0) for j in range(table.n_cols)
     ]
@@ -712,10 +735,23 @@ def _set_column_widths(tbl: DocxTable, table: Table) -> None:
         for text, start, span in header_spans(row, merge=i < len(table.header) - 1):
             if span == 1:
                 widths[start] = max(widths[start], _text_width_dxa(text))
-    widths = [w + 240 for w in widths]
+    return [w + 240 for w in widths]
+
+
+def _needed_width_dxa(table: Table) -> int:
+    return sum(_column_widths_dxa(table))
+
+
+def _set_column_widths(tbl: DocxTable, table: Table, limit: int = TEXT_WIDTH_DXA) -> None:
+    """Widths from the longest cell per column, so that 行业（产业链）固定效应 does not wrap.
+
+    Word honours autofit, but WPS lays out by the stored cell widths; spanning header cells
+    are left out of the estimate because they share their columns.
+    """
+    widths = _column_widths_dxa(table)
     total = sum(widths)
-    if total > TEXT_WIDTH_DXA:
-        widths = [w * TEXT_WIDTH_DXA // total for w in widths]
+    if total > limit:
+        widths = [w * limit // total for w in widths]
     grid = tbl._tbl.tblGrid
     for col, w in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
         col.set(qn("w:w"), str(w))
@@ -782,7 +818,7 @@ def docx_bytes(table: Table) -> bytes:
     """One table as a Word document (title above, notes below), deterministic bytes."""
     doc = new_document()
     fix_core_properties(doc, table.title)
-    add_table_to_document(doc, table)
+    add_table_to_document(doc, table, restore_portrait=False)
     return deterministic_docx_bytes(doc)
 
 
@@ -790,7 +826,7 @@ def table_to_docx(table: Table, path_or_buffer: str | os.PathLike[str] | IO[byte
     """Write one table to a .docx file or buffer."""
     doc = new_document()
     fix_core_properties(doc, table.title)
-    add_table_to_document(doc, table)
+    add_table_to_document(doc, table, restore_portrait=False)
     write_docx(doc, path_or_buffer)
 
 
