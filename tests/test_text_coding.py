@@ -148,14 +148,29 @@ def test_remedy_terms_are_not_negated_by_absence(compiled, segmenter):
     h = hits_of("没有形成资源共享机制", compiled, segmenter)
     assert triples(h) == [("资源共享", "resource", False)]
     # ... but a post-cue still negates it
+    # Codebook 1.2.0: the pattern "<remedy>(方面)?的?(困难|问题…)" now takes 资源共享的问题 as one
+    # (difficulty) hit; it is still negated by the post-cue, only the hit text is longer.
     h = hits_of("资源共享的问题已经解决", compiled, segmenter)
-    assert triples(h) == [("资源共享", "resource", True)]
+    assert triples(h) == [("资源共享的问题", "resource", True)]
     h = hits_of("资源共享方面没有问题", compiled, segmenter)
     assert triples(h) == [("资源共享", "resource", True)]
     assert h["cue"].tolist() == ["没有问题"]
     # 不 before 两码事 in the same clause: "does not feel like two separate things"
     h = hits_of("党建和生产结合得挺好，不觉得是两码事", compiled, segmenter)
     assert triples(h) == [("两码事", "effectiveness", True)]
+
+
+def test_pre_cue_denying_a_remedy_difficulty_is_negated(compiled, segmenter):
+    # Codebook 1.2.0: "<remedy> 方面的困难" is a pattern (a difficulty term), so a pre-cue negates
+    # it; before, the remedy term 资源共享 alone matched and pre-cues never negate remedy terms.
+    h = hits_of("不存在资源共享方面的困难", compiled, segmenter)
+    assert triples(h) == [("资源共享方面的困难", "resource", True)]
+    assert h["cue"].tolist() == ["不存在"]
+    h = hits_of("组织覆盖方面没有困难", compiled, segmenter)
+    assert triples(h) == [("组织覆盖", "coverage", True)]
+    # achieved coverage is an exclude term, not a coverage difficulty
+    h = hits_of("园区党组织已经全覆盖了", compiled, segmenter)
+    assert h["excluded"].tolist() == [True]
 
 
 def test_code_texts_presence_and_status(codebook, segmenter):
