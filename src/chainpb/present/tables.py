@@ -660,6 +660,9 @@ def _set_orientation(doc: DocumentObject, landscape: bool, *, new_page: bool) ->
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width = long_side if landscape else short_side
     section.page_height = short_side if landscape else long_side
+    # A new section copies the previous one's margins: set them both ways.
+    margin = LANDSCAPE_MARGIN if landscape else PORTRAIT_MARGIN
+    section.left_margin = section.right_margin = margin
 
 
 def add_table_to_document(
@@ -703,7 +706,7 @@ def add_table_to_document(
             paragraph = cell.paragraphs[0]
             _tight(paragraph, "c" if is_header and start > 0 else align[start])
             if text:
-                _set_run_font(paragraph.add_run(text))
+                _set_run_font(paragraph.add_run(text), WIDE_FONT_SIZE_PT if wide else FONT_SIZE_PT)
             if is_header and i == n_header - 1:
                 # The rule under the header runs the full width: set it on every cell.
                 for j in range(start, start + span):
@@ -719,7 +722,10 @@ def add_table_to_document(
 
 
 TEXT_WIDTH_DXA = 9360  # Letter page with 1" margins (python-docx's template); fits A4 too
-LANDSCAPE_WIDTH_DXA = 12960  # the same page turned: 11" less 1" margins
+PORTRAIT_MARGIN = Emu(914400)  # python-docx's template: 1" side margins
+LANDSCAPE_MARGIN = Emu(int(0.6 * 914400))  # 0.6" side margins on landscape pages
+LANDSCAPE_WIDTH_DXA = 14112  # the same page turned: 11" less two 0.6" margins
+WIDE_FONT_SIZE_PT = 9.0  # 小五号, the usual size of large matrices in Chinese journals
 
 
 def _text_width_dxa(text: str) -> int:
