@@ -17,7 +17,8 @@ Negation (a hit is kept with ``negated=True`` and the cue, and is not counted)
     没有 neither negate themselves nor a later term in the clause.
   - ``remedy_terms`` (资源共享, 粘性, 全覆盖 …) name what is missing; "没有形成资源共享机制" is the
     difficulty, so pre-cues do not negate them; post-cues do.
-  Known limit: "不存在资源共享方面的困难" (a pre-cue denying a remedy difficulty) is counted.
+  A remedy framed as a problem ("不存在资源共享方面的困难") is matched as a whole by a
+  ``patterns`` entry of the codebook (a difficulty expression), so the pre-cue negates it.
 """
 
 from __future__ import annotations
