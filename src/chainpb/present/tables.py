@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
-import numpy as np
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -35,9 +34,10 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
-from scipy import stats
 
 from chainpb.errors import ChainpbError
+from chainpb.measures.descriptives import correlation_matrix
+from chainpb.measures.descriptives import significance_stars as _stars
 from chainpb.models.result import FitResult
 
 Language = Literal["zh", "en"]
@@ -100,17 +100,8 @@ class Table:
 # ---------------------------------------------------------------------------- formatting
 
 
-def significance_stars(p_value: float | None) -> str:
-    """``***`` p < 0.01, ``**`` p < 0.05, ``*`` p < 0.1 (strict inequalities), else ``""``."""
-    if p_value is None or not np.isfinite(p_value):
-        return ""
-    if p_value < 0.01:
-        return "***"
-    if p_value < 0.05:
-        return "**"
-    if p_value < 0.1:
-        return "*"
-    return ""
+# One star convention for every table: the descriptive-statistics module owns it.
+significance_stars = _stars
 
 
 def format_number(value: Any, digits: int = 3) -> str:
@@ -404,23 +395,8 @@ def pearson_matrix(
     data: pd.DataFrame, variables: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pearson r and two-sided p for each pair, on pairwise complete observations (as R cor.test)."""
-    k = len(variables)
-    r = np.eye(k)
-    p = np.zeros((k, k))
-    for i in range(k):
-        for j in range(i):
-            pair = data[[variables[i], variables[j]]].apply(pd.to_numeric, errors="coerce").dropna()
-            if len(pair) < 3 or pair.iloc[:, 0].nunique() < 2 or pair.iloc[:, 1].nunique() < 2:
-                r[i, j] = r[j, i] = np.nan
-                p[i, j] = p[j, i] = np.nan
-                continue
-            res = stats.pearsonr(pair.iloc[:, 0], pair.iloc[:, 1])
-            r[i, j] = r[j, i] = float(res.statistic)
-            p[i, j] = p[j, i] = float(res.pvalue)
-    return (
-        pd.DataFrame(r, index=list(variables), columns=list(variables)),
-        pd.DataFrame(p, index=list(variables), columns=list(variables)),
-    )
+    r, p, _ = correlation_matrix(data, list(variables))
+    return r, p
 
 
 def correlation_table(
