@@ -12,7 +12,7 @@ measures = read_measure_tables(
     {k: sm.input[k] for k in ("descriptives", "correlations_r", "correlations_p", "reliability")}
 )
 tables = tables_for_paper(read_fits(sm.input.fits), measures, paper_config(sm.params))
-for name in sorted(k[: -len("_html")] for k in sm.output.keys() if k.endswith("_html")):
+for name in sorted(k[: -len("_html")] for k in sm.output.keys() if k.endswith("_html")):  # noqa: SIM118 — Namedlist iterates values
     table = tables[name]
     table_to_docx(table, sm.output[f"{name}_docx"])
     write_text(sm.output[f"{name}_tex"], table_to_latex(table))

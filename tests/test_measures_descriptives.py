@@ -64,8 +64,10 @@ def test_describe_against_r(data: pd.DataFrame) -> None:
 
 def test_labels_language_switch() -> None:
     assert variable_label("rd_intensity", LABELS, "en") == "R&D intensity (%)"
-    # No English label -> the Chinese one rather than a bare variable name.
-    assert variable_label("scale_coverage", LABELS, "en") == "组织覆盖"
+    # No English label in config: a scale of the four dimensions takes its built-in English
+    # name (chainpb.labels.SCALE_LABELS); any other variable its Chinese label, not a bare name.
+    assert variable_label("scale_coverage", LABELS, "en") == "Organisational coverage"
+    assert variable_label("firm_age", {"firm_age": {"zh": "企业年龄"}}, "en") == "企业年龄"
     with pytest.raises(ChainpbError, match="不支持的语言"):
         variable_label("rd_intensity", LABELS, "fr")
 

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from chainpb.errors import ChainpbError
+from chainpb.labels import variable_label as _variable_label
 
 Labels = Mapping[str, Mapping[str, str]]
 
@@ -24,14 +25,13 @@ DESCRIBE_COLUMNS = ["variable", "label", "n", "mean", "sd", "min", "median", "ma
 
 
 def variable_label(variable: str, labels: Labels | None, language: str = "zh") -> str:
-    """The label of ``variable`` in ``language``; the Chinese label, then the name, as fallback."""
+    """The label of ``variable`` in ``language`` (see :func:`chainpb.labels.variable_label`)."""
     if language not in {"zh", "en"}:
         raise ChainpbError(
             f"不支持的语言「{language}」，可选：zh、en。",
             f"unsupported language '{language}'; choose zh or en.",
         )
-    entry = (labels or {}).get(variable) or {}
-    return str(entry.get(language) or entry.get("zh") or variable)
+    return _variable_label(variable, labels, language)  # type: ignore[arg-type]
 
 
 def _numeric(df: pd.DataFrame, variables: Sequence[str]) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import matplotlib
 
@@ -29,29 +29,22 @@ from matplotlib.ticker import PercentFormatter
 from scipy.stats import norm
 
 from chainpb.errors import ChainpbError
+from chainpb.labels import (  # noqa: F401 — re-exported for the figure API
+    CATEGORIES,
+    CATEGORY_LABELS,
+    DEFAULT_LABELS,
+    SCALE_LABELS,
+    Labels,
+    Language,
+    _check_language,
+    category_key,
+    category_label,
+    city_label,
+    scale_label,
+    variable_label,
+)
 from chainpb.models.result import FitResult
 from chainpb.present.fonts import setup_cjk_font
-
-Language = Literal["zh", "en"]
-Labels = Mapping[str, Mapping[str, str]]
-
-CATEGORIES: tuple[str, ...] = ("coverage", "ideology", "effectiveness", "resource")
-
-CATEGORY_LABELS: dict[str, dict[str, str]] = {
-    "coverage": {"zh": "组织覆盖难", "en": "Organisational coverage"},
-    "ideology": {"zh": "思想引领难", "en": "Ideological guidance"},
-    "effectiveness": {"zh": "作用彰显难", "en": "Visible effectiveness"},
-    "resource": {"zh": "资源聚合难", "en": "Resource pooling"},
-    "macro": {"zh": "宏平均", "en": "Macro average"},
-}
-
-# The Likert scales measure the same four dimensions as experienced, not as difficulties.
-SCALE_LABELS: dict[str, dict[str, str]] = {
-    "coverage": {"zh": "组织覆盖", "en": "Organisational coverage"},
-    "ideology": {"zh": "思想引领", "en": "Ideological guidance"},
-    "effectiveness": {"zh": "作用彰显", "en": "Effectiveness"},
-    "resource": {"zh": "资源聚合", "en": "Resource pooling"},
-}
 
 # Okabe-Ito: distinguishable under the common colour-vision deficiencies and in greyscale print.
 PALETTE: tuple[str, ...] = (
@@ -134,13 +127,6 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 # Grouping variables that appear in table notes even when config ``labels:`` omits them.
-DEFAULT_LABELS: dict[str, dict[str, str]] = {
-    "chain_id": {"zh": "产业链", "en": "chain"},
-    "chain": {"zh": "产业链", "en": "chain"},
-    "city_key": {"zh": "城市", "en": "city"},
-    "city_name": {"zh": "城市", "en": "city"},
-}
-
 # ---------------------------------------------------------------------------- labels and theme
 
 
@@ -149,90 +135,11 @@ def text(key: str, language: Language = "zh") -> str:
     return TEXT[key][language]
 
 
-def _check_language(language: str) -> None:
-    if language not in ("zh", "en"):
-        raise ChainpbError(
-            f"language 必须是 zh 或 en，实际为「{language}」。",
-            f"language must be zh or en, got '{language}'.",
-        )
-
-
-def category_key(name: str) -> str:
-    """``diff_coverage``/``policy_coverage``/``scale_coverage``/``coverage`` → ``coverage``."""
-    for prefix in ("diff_", "policy_", "scale_", "n_"):
-        if name.startswith(prefix) and name[len(prefix) :] in CATEGORIES:
-            return name[len(prefix) :]
-    return name
-
-
-def category_label(category: str, language: Language = "zh") -> str:
-    """Display name of a difficulty category (组织覆盖难 …); unknown names pass through."""
-    key = category_key(category)
-    return CATEGORY_LABELS[key][language] if key in CATEGORY_LABELS else category
-
-
 def _tick(label: str, width: int = 14) -> str:
     """Wrap long English tick labels onto two lines; Chinese labels are short enough already."""
     return (
         "\n".join(textwrap.wrap(label, width, break_long_words=False)) if label.isascii() else label
     )
-
-
-def scale_label(
-    scale: str, language: Language = "zh", scales: Mapping[str, Any] | None = None
-) -> str:
-    """Display name of a Likert scale: config ``scales.<dim>.label``/``label_en`` first."""
-    key = category_key(scale)
-    if scales and key in scales:
-        entry = scales[key]
-        name = entry.get("label" if language == "zh" else "label_en")
-        if name:
-            return str(name)
-    return SCALE_LABELS[key][language] if key in SCALE_LABELS else scale
-
-
-def variable_label(var: str, labels: Labels | None = None, language: Language = "zh") -> str:
-    """Label of a variable from config ``labels:``; difficulty variables fall back to categories.
-
-    Interaction terms ``a:b`` become ``label(a) × label(b)``; a centring suffix ``_c`` is dropped
-    when only the uncentred variable has a label.
-    """
-    if ":" in var:
-        # Interaction terms are built from centred variables (suffix _c); the table note says so.
-        parts = [p[:-2] if p.endswith("_c") else p for p in var.split(":")]
-        return " × ".join(variable_label(part, labels, language) for part in parts)
-    if not (labels and var in labels) and var in DEFAULT_LABELS:
-        return DEFAULT_LABELS[var][language]
-    if labels and var in labels and language in labels[var]:
-        return str(labels[var][language])
-    if var.endswith("_c") and len(var) > 2:
-        base = variable_label(var[:-2], labels, language)
-        if base != var[:-2]:
-            return base
-    if var == "Intercept":
-        return "常数项" if language == "zh" else "Constant"
-    key = category_key(var)
-    if key in CATEGORIES:
-        base = CATEGORY_LABELS[key][language]
-        if var.startswith("policy_"):
-            return f"政策关注度：{base}" if language == "zh" else f"Policy emphasis: {base}"
-        if var.startswith("scale_"):
-            return SCALE_LABELS[key][language]
-        return base
-    return var
-
-
-def city_label(
-    city_key: str, cities: Mapping[str, Any] | None = None, language: Language = "zh"
-) -> str:
-    """City display name from the config ``cities:`` table (``name``/``name_en``) or a plain map."""
-    if not cities or city_key not in cities:
-        return city_key
-    entry = cities[city_key]
-    if isinstance(entry, str):
-        return entry
-    name = entry.get("name" if language == "zh" else "name_en") or entry.get("name")
-    return str(name) if name else city_key
 
 
 def apply_theme() -> str:

@@ -36,6 +36,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from chainpb.errors import ChainpbError
+from chainpb.labels import variable_label
 from chainpb.measures.descriptives import correlation_matrix
 from chainpb.measures.descriptives import significance_stars as _stars
 from chainpb.models.result import FitResult
@@ -126,9 +127,6 @@ def format_count(value: Any) -> str:
 
 
 def _label(var: str, labels: Labels | None, language: Language) -> str:
-    # Local import: figures pulls in matplotlib, which a table-only run does not need.
-    from chainpb.present.figures import variable_label
-
     return variable_label(var, labels, language)
 
 
