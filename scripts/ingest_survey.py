@@ -31,6 +31,5 @@ result = ingest_city_survey(
     sheet=sm.params.sheet,
     display_path=os.path.relpath(survey),
 )
-for line in result.log_lines():
-    log.info(line)
+# ingest_city_survey logs its balance line (raw = accepted + rejected) itself.
 write_survey_ingest(result, sm.output.survey, sm.output.rejects)
