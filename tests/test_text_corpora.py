@@ -8,6 +8,7 @@ sentence (quoted in the test) against config/codebook.yaml.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -20,13 +21,15 @@ from chainpb.text.normalize import normalize_text
 from chainpb.text.segment import Segmenter, segment_documents, split_paragraphs, split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = ROOT.parent / "shared" / "corpora"
+# Beside the project (../shared/corpora) in a developer's checkout; CHAINPB_CORPORA points
+# elsewhere (e.g. in CI, where the clone may live in another folder).
+CORPORA = Path(os.environ.get("CHAINPB_CORPORA", ROOT.parent / "shared" / "corpora"))
 GOV = CORPORA / "government_work_reports.jsonl"
 CPC = CORPORA / "cpc_congress_reports.jsonl"
 
 pytestmark = pytest.mark.skipif(
     not GOV.is_file() or not CPC.is_file(),
-    reason=f"shared corpora not found at {CORPORA} (expected beside the project as ../shared/corpora)",
+    reason=f"shared corpora not found at {CORPORA} (expected beside the project as ../shared/corpora, or set CHAINPB_CORPORA)",
 )
 
 
