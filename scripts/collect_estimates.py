@@ -1,18 +1,13 @@
 """Snakemake script: gather every fitted model into estimates.csv and specs.json."""
 
-import json
-
 from chainpb.atomic import write_csv, write_json
-from chainpb.models import FitResult, collect_estimates, specs_json
+from chainpb.models import collect_estimates, read_fits, specs_json
 from chainpb.runlog import script_logger
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
-results = []
-for path in sm.input.fits:
-    with open(path, encoding="utf-8") as fh:
-        results.extend(FitResult.from_dict(d) for d in json.load(fh))
+results = read_fits(sm.input.fits)
 write_csv(sm.output.estimates, collect_estimates(results))
 write_json(sm.output.specs, specs_json(results))
 log.info("汇总 collected %d 个模型 fitted models from %d jobs", len(results), len(sm.input.fits))

@@ -4,7 +4,7 @@ Public API: :func:`model_jobs` (specs from config → jobs), :func:`fit_job`,
 :func:`collect_estimates`, :func:`specs_json`; the contract is :class:`FitResult`.
 """
 
-from chainpb.models.fit import collect_estimates, fit_job, specs_json
+from chainpb.models.fit import collect_estimates, fit_job, read_fits, specs_json
 from chainpb.models.result import ESTIMATES_COLUMNS, TIDY_COLUMNS, FitResult
 from chainpb.models.spec import ModelJob, ModelSpec, job_by_key, model_jobs, parse_models
 
@@ -19,5 +19,6 @@ __all__ = [
     "job_by_key",
     "model_jobs",
     "parse_models",
+    "read_fits",
     "specs_json",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,3 +66,12 @@ def specs_json(results: Iterable[FitResult]) -> dict[str, Any]:
             "n_clusters": res.n_clusters,
         }
     return out
+
+
+def read_fits(paths: Iterable[str | os.PathLike[str]]) -> list[FitResult]:
+    """Every FitResult in the per-job JSON files (``results/models/fits/*.json``), in order."""
+    results: list[FitResult] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            results.extend(FitResult.from_dict(d) for d in json.load(fh))
+    return results

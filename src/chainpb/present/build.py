@@ -7,14 +7,14 @@ The workflow calls :func:`figures_for_paper`, :func:`tables_for_paper` and
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from chainpb.models.fit import read_fits  # noqa: F401 — used by the present scripts
 from chainpb.models.result import FitResult
 from chainpb.present import figures as fg
 from chainpb.present import tables as tb
@@ -64,15 +64,6 @@ FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
         "Agreement of codebook, supervised coder and hand codes",
     ),
 }
-
-
-def read_fits(paths: Iterable[str | Path]) -> list[FitResult]:
-    """Every FitResult in the per-job JSON files, in the order given."""
-    results: list[FitResult] = []
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            results.extend(FitResult.from_dict(d) for d in json.load(fh))
-    return results
 
 
 def moderation_fits(results: Sequence[FitResult]) -> list[FitResult]:
