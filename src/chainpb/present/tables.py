@@ -376,17 +376,23 @@ def descriptive_table(
         )
         if label_col and var_col and not (labels and str(row[var_col]) in labels):
             name = str(row[label_col])
-        cells = [
-            format_count(row[c]) if kind == "count" else format_number(row[c], digits)
-            for c, _, _, kind in spec
-        ]
-        body.append((name, *cells))
+        body.append((name, *_statistic_cells(row, spec, digits)))
     return Table(
         title=title or ("描述性统计" if zh else "Descriptive statistics"),
         header=header,
         body=tuple(body),
         notes=tuple(notes),
     )
+
+
+def _statistic_cells(
+    row: pd.Series, spec: Sequence[tuple[str, str, str, str]], digits: int
+) -> list[str]:
+    """One table row's numbers: counts without decimals, statistics with ``digits``."""
+    return [
+        format_count(row[c]) if kind == "count" else format_number(row[c], digits)
+        for c, _, _, kind in spec
+    ]
 
 
 def pearson_matrix(
@@ -476,11 +482,7 @@ def reliability_table(
     body = []
     for _, row in reliability.iterrows():
         name = scale_label(str(row[name_col]), language, scales)
-        cells = [
-            format_count(row[c]) if kind == "count" else format_number(row[c], digits)
-            for c, _, _, kind in spec
-        ]
-        body.append((name, *cells))
+        body.append((name, *_statistic_cells(row, spec, digits)))
     return Table(
         title=title or ("量表信度与效度检验" if zh else "Reliability and validity"),
         header=header,
