@@ -15,6 +15,7 @@ from chainpb.errors import ChainpbError
 Language = Literal["zh", "en"]
 Labels = Mapping[str, Mapping[str, str]]
 
+# The four difficulties, in the order every table and figure uses (one definition for the project).
 CATEGORIES: tuple[str, ...] = ("coverage", "ideology", "effectiveness", "resource")
 
 CATEGORY_LABELS: dict[str, dict[str, str]] = {

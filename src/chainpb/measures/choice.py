@@ -11,8 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from chainpb.errors import ChainpbError
-
-CATEGORIES = ("coverage", "ideology", "effectiveness", "resource")
+from chainpb.labels import CATEGORIES
 
 
 def combine_difficulty_measures(

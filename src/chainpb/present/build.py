@@ -14,13 +14,13 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from chainpb.labels import CATEGORIES
 from chainpb.models.fit import read_fits  # noqa: F401 — used by the present scripts
 from chainpb.models.result import FitResult
 from chainpb.present import figures as fg
 from chainpb.present import tables as tb
 from chainpb.present.summary import FigureItem, Section
 
-CATEGORIES = ("coverage", "ideology", "effectiveness", "resource")
 OUTCOMES = ("rd_intensity", "coop_projects", "revenue_growth", "resilience")
 KEY_TERMS = ("alliance_member", *(f"diff_{c}" for c in CATEGORIES))
 CORRELATION_VARIABLES = (

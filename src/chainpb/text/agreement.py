@@ -26,8 +26,7 @@ import numpy as np
 import pandas as pd
 
 from chainpb.errors import ChainpbError
-
-CATEGORIES: tuple[str, ...] = ("coverage", "ideology", "effectiveness", "resource")
+from chainpb.labels import CATEGORIES
 
 REPORT_COLUMNS: list[str] = [
     "category",

@@ -19,9 +19,9 @@ import jsonschema
 import yaml
 
 from chainpb.errors import ConfigError
+from chainpb.labels import CATEGORIES
 from chainpb.text.segment import Segmenter
 
-CATEGORIES: tuple[str, ...] = ("coverage", "ideology", "effectiveness", "resource")
 TERM_KINDS: tuple[str, ...] = ("terms", "remedy_terms", "exclude")
 DEFAULT_SCHEMA = (
     Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "codebook.schema.yaml"

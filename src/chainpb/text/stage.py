@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from chainpb.labels import CATEGORIES
 from chainpb.text import audit, measures
 from chainpb.text.codebook import Codebook
 from chainpb.text.coding import code_tokens, code_units
@@ -19,7 +20,6 @@ from chainpb.text.segment import Segmenter, segment_documents
 from chainpb.text.supervised import fit_supervised
 from chainpb.text.validation import ValidationResult, validate_coding
 
-CATEGORIES = ("coverage", "ideology", "effectiveness", "resource")
 SOURCE_COLUMNS = {"answers": ("enterprise_id", "difficulty_text"), "policies": ("doc_id", "text")}
 
 
