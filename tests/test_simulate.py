@@ -8,6 +8,7 @@ the planted effects, from ``truth.json`` itself (the coefficients the data-gener
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,10 @@ import pandas as pd
 import pytest
 
 from chainpb.simulate import generate_example
-from chainpb.simulate.phrases import NEGATED_BANK, PHRASE_BANK, phrase_reading
+from chainpb.simulate import gold as gold_module
+from chainpb.simulate.documents import PolicyDoc, Sentence
+from chainpb.simulate.phrases import DIFFICULTIES, NEGATED_BANK, PHRASE_BANK, phrase_reading
+from chainpb.simulate.policy_bank import PARAGRAPHS
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "resources" / "example"
 CITIES = ("suqian", "suzhou", "wuxi")
@@ -91,18 +95,157 @@ def test_six_documents_of_800_chars_per_city() -> None:
         assert min(lengths) >= 800, lengths
 
 
+def _read_gold() -> pd.DataFrame:
+    return pd.read_csv(
+        EXAMPLE / "gold" / "gold_codes.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
+
+
 def test_gold_sample() -> None:
-    gold = pd.read_csv(EXAMPLE / "gold" / "gold_codes.csv", encoding="utf-8-sig")
+    gold = _read_gold()
     assert len(gold) >= 300
     assert set(gold["source"]) == {"answers", "policies"}
     policies = gold[gold["source"] == "policies"]
-    none_share = (
-        policies[["coverage", "ideology", "effectiveness", "resource"]].sum(axis=1) == 0
-    ).mean()
+    none_share = (policies[list(DIFFICULTIES)] == "0").all(axis=1).mean()
     assert 0.25 <= none_share <= 0.40  # "roughly a third" of policy sentences code as none
-    # A negated mention in an answer is coded 0: take one hand-checked gold row.
-    denial = gold[gold["text"].str.startswith("不存在覆盖难的问题") & (gold["source"] == "answers")]
-    assert (denial["coverage"] == 0).all()
+    # A negated mention in an answer is D, not P: one hand-checked gold row (it denies a coverage
+    # difficulty and states nothing else).
+    denial = gold.set_index("unit_id").loc["A-suqian-006"]
+    assert denial["text"] == "党员组织关系都理顺了，不存在流动党员管理的问题，其他都还好。"
+    assert denial[list(DIFFICULTIES)].tolist() == ["D", "0", "0", "0"]
+
+
+def test_gold_code_alphabet() -> None:
+    # resources/gold/README.md: P problem, R remedy, D denied, 0 not about the category. Answers
+    # state difficulties (no R); no sentence of the policy bank denies a difficulty (no D).
+    gold = _read_gold()
+    answers = gold.loc[gold["source"] == "answers", list(DIFFICULTIES)]
+    policies = gold.loc[gold["source"] == "policies", list(DIFFICULTIES)]
+    assert set(answers.to_numpy().ravel()) == {"P", "D", "0"}
+    assert set(policies.to_numpy().ravel()) == {"P", "R", "0"}
+
+
+_ORDINAL = "[一二三四五六七八九十]是"
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """A bank template as a regex: placeholders match any text, a leading 一是 any ordinal."""
+    parts = re.split(r"\{[a-z_]+\}", template)
+    body = ".+".join(re.escape(part) for part in parts)
+    body = (
+        re.sub("^" + re.escape(template[:2]), _ORDINAL, body)
+        if re.match(_ORDINAL, template)
+        else body
+    )
+    return re.compile(body + "$")
+
+
+_BANK_PATTERNS = [
+    (section, _template_pattern(s), codes)
+    for section, paragraphs in PARAGRAPHS.items()
+    for para in paragraphs
+    for s, codes in para
+]
+
+
+def test_gold_policy_polarity_follows_bank_section() -> None:
+    # Independent of the generator's bookkeeping: find each gold sentence's bank line by its text.
+    gold = _read_gold()
+    policies = gold[gold["source"] == "policies"]
+    n_problem = 0
+    for _, row in policies.iterrows():
+        hits = {(sec, codes) for sec, pat, codes in _BANK_PATTERNS if pat.match(row["text"])}
+        assert len(hits) == 1, (row["text"], hits)
+        section, codes = hits.pop()
+        expected = "P" if section.startswith("problem_") else "R"
+        assert {c: row[c] for c in DIFFICULTIES} == {
+            c: expected if c in codes else "0" for c in DIFFICULTIES
+        }, row["text"]
+        if section.startswith("problem_"):
+            n_problem += 1
+            assert row[section.removeprefix("problem_")] == "P", row["text"]
+    # 21 gold sentences come from the problem sections; each was read by hand and states a
+    # difficulty (e.g. “一是组织覆盖仍有空白，部分小微企业和新业态企业尚未建立党组织。”).
+    assert n_problem == 21
+
+
+def test_gold_code_counts() -> None:
+    # Where the numbers come from: P+R (policies) and P (answers) per category equal the 1-counts
+    # of the former 0/1 gold (commit 690d996: policies 29/23/24/24, answers 49/56/67/70), since
+    # the same units were drawn; the split of policy 1s into P and R is the 21 problem-section
+    # sentences read by hand (see the test above); answer D counts are checked here against the
+    # negation phrases found in the text.
+    gold = _read_gold()
+    counts = {
+        (src, c): gold.loc[gold["source"] == src, c].value_counts().to_dict()
+        for src in ("answers", "policies")
+        for c in DIFFICULTIES
+    }
+    assert counts == {
+        ("answers", "coverage"): {"0": 128, "P": 49, "D": 3},
+        ("answers", "ideology"): {"0": 118, "P": 56, "D": 6},
+        ("answers", "effectiveness"): {"0": 108, "P": 67, "D": 5},
+        ("answers", "resource"): {"0": 107, "P": 70, "D": 3},
+        ("policies", "coverage"): {"0": 108, "R": 24, "P": 5},
+        ("policies", "ideology"): {"0": 114, "R": 17, "P": 6},
+        ("policies", "effectiveness"): {"0": 113, "R": 19, "P": 5},
+        ("policies", "resource"): {"0": 113, "R": 19, "P": 5},
+    }
+    answers = gold[gold["source"] == "answers"]
+    for c in DIFFICULTIES:
+        denies = answers["text"].map(lambda t, c=c: any(p in t for p in NEGATED_BANK[c]))
+        assert (denies == (answers[c] == "D")).all(), c
+
+
+def test_build_gold_codes_from_carried_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hand-built input: the codes must come from the carried reading/denials and bank section.
+    monkeypatch.setattr(gold_module, "GOLD_ANSWERS_PER_CITY", 2)
+    monkeypatch.setattr(gold_module, "GOLD_POLICY_CODED", 2)
+    monkeypatch.setattr(gold_module, "GOLD_POLICY_NEUTRAL", 1)
+    ans = pd.DataFrame({
+        "answer_status": ["coded", "coded"],
+        # second answer: coverage both stated and denied → P (it is stated); resource denied → D
+        "reading": [frozenset({"ideology"}), frozenset({"coverage"})],
+        "denied": [frozenset(), frozenset({"coverage", "resource"})],
+    })  # fmt: skip
+    truth = pd.DataFrame({"raw_row": [2, 3], "coverage": [0, 1], "ideology": [1, 0],
+                          "effectiveness": [0, 0], "resource": [0, 0]})  # fmt: skip
+    texts = pd.Series(["甲。", "乙。"])
+    doc = PolicyDoc(stem="s", title="t", issuer="i", date="2024-01-01", fmt="txt-utf8")
+    doc.paragraphs = [(None, [Sentence("二是问题。", frozenset({"coverage"}), "problem_coverage"),
+                              Sentence("对策。", frozenset({"coverage", "resource"}), "coverage"),
+                              Sentence("其他。", frozenset(), "closing")])]  # fmt: skip
+    gold, notes = gold_module.build_gold(
+        {"x": (texts, ans, truth, set())}, {"x": [doc]}, np.random.default_rng(0)
+    )
+    codes = gold.set_index("text")[list(DIFFICULTIES)].to_dict("index")
+    assert codes["甲。"] == {
+        "coverage": "0",
+        "ideology": "P",
+        "effectiveness": "0",
+        "resource": "0",
+    }
+    assert codes["乙。"] == {
+        "coverage": "P",
+        "ideology": "0",
+        "effectiveness": "0",
+        "resource": "D",
+    }
+    assert codes["二是问题。"] == {
+        "coverage": "P",
+        "ideology": "0",
+        "effectiveness": "0",
+        "resource": "0",
+    }
+    assert codes["对策。"] == {
+        "coverage": "R",
+        "ideology": "0",
+        "effectiveness": "0",
+        "resource": "R",
+    }
+    assert codes["其他。"] == dict.fromkeys(DIFFICULTIES, "0")
+    assert notes["n_policy_none"] == 1
+    assert notes["answers_reading_differs_from_generator"] == 0
 
 
 def test_planted_bad_rows_present() -> None:

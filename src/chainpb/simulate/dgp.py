@@ -348,18 +348,21 @@ def compose_answer(
 
 
 def simulate_answers(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFrame:
-    """Open answers with their intended codes (generator truth) and the phrase-level reading."""
+    """Open answers with their intended codes (generator truth) and the phrase-level reading.
+
+    ``denied`` holds the difficulties an answer names only to deny them (the gold codes them D);
+    it is carried here rather than found again in the text.
+    """
     rows = []
     for d in firms[[f"d_{c}" for c in DIFFICULTIES]].to_numpy():
         present = [c for c, v in zip(DIFFICULTIES, d, strict=True) if v]
         u = rng.random()
         if u < ANSWERS["p_blank"]:
-            rows.append(("", "missing", frozenset(), False))
+            rows.append(("", "missing", frozenset(), False, frozenset()))
             continue
         if not present and rng.random() < ANSWERS["p_none_if_no_difficulty"]:
-            rows.append(
-                (NONE_ANSWERS[int(rng.integers(len(NONE_ANSWERS)))], "none", frozenset(), False)
-            )
+            none_text = NONE_ANSWERS[int(rng.integers(len(NONE_ANSWERS)))]
+            rows.append((none_text, "none", frozenset(), False, frozenset()))
             continue
         absent = [c for c in DIFFICULTIES if c not in present]
         negated: list[str] = []
@@ -368,9 +371,9 @@ def simulate_answers(rng: np.random.Generator, firms: pd.DataFrame) -> pd.DataFr
             negated = [absent[i] for i in sorted(rng.choice(len(absent), size=k, replace=False))]
         order = [present[i] for i in rng.permutation(len(present))]
         text, reading = compose_answer(rng, order, negated)
-        rows.append((text, "coded", reading, bool(negated)))
+        rows.append((text, "coded", reading, bool(negated), frozenset(negated)))
     out = pd.DataFrame(
-        rows, columns=["difficulty_text", "answer_status", "reading", "has_negation"]
+        rows, columns=["difficulty_text", "answer_status", "reading", "has_negation", "denied"]
     )
     out.index = firms.index
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,6 +22,18 @@ _SUB_HEADING = re.compile(r"^（[一二三四五六七八九十]+）")
 _ORDINAL = re.compile(r"^[一二三四五六七八九十]是")
 
 
+class Sentence(NamedTuple):
+    """One filled bank sentence with its hand-read categories and the bank section it came from.
+
+    The section travels with the sentence so that the gold can tell a stated difficulty
+    (``problem_<axis>``) from a remedy without matching strings (see ``policy_bank.section_code``).
+    """
+
+    text: str
+    codes: frozenset[str]
+    section: str
+
+
 @dataclass
 class PolicyDoc:
     stem: str
@@ -28,10 +41,8 @@ class PolicyDoc:
     issuer: str
     date: str
     fmt: str  # txt-utf8 | txt-gbk | docx
-    # (heading or None, [(sentence, codes), ...]) per paragraph, already filled in
-    paragraphs: list[tuple[str | None, list[tuple[str, frozenset[str]]]]] = field(
-        default_factory=list
-    )
+    # (heading or None, [Sentence, ...]) per paragraph, already filled in
+    paragraphs: list[tuple[str | None, list[Sentence]]] = field(default_factory=list)
     table: list[list[str]] | None = None
 
     def text(self) -> str:
@@ -41,7 +52,7 @@ class PolicyDoc:
             if heading:
                 lines.append(heading)
             if sentences:
-                lines.append("\u3000\u3000" + "".join(s for s, _ in sentences))
+                lines.append("\u3000\u3000" + "".join(s.text for s in sentences))
         lines += ["", self.issuer, self.date_zh()]
         return "\n".join(lines) + "\n"
 
@@ -100,12 +111,15 @@ class _Composer:
             "n_coop": int(rng.integers(30, 150)), "n_train": int(rng.integers(500, 3000)),
         }  # fmt: skip
 
-    def pick(self, section: str, k: int = 1) -> list[list[tuple[str, frozenset[str]]]]:
+    def pick(self, section: str, k: int = 1) -> list[list[Sentence]]:
         bank = PARAGRAPHS[section]
         idx = self.rng.choice(len(bank), size=min(k, len(bank)), replace=False)
-        return [[(_fill(s, self.city, self.numbers), c) for s, c in bank[i]] for i in sorted(idx)]
+        return [
+            [Sentence(_fill(s, self.city, self.numbers), c, section) for s, c in bank[i]]
+            for i in sorted(idx)
+        ]
 
-    def tasks(self, emphasis_k: int) -> list[list[tuple[str, frozenset[str]]]]:
+    def tasks(self, emphasis_k: int) -> list[list[Sentence]]:
         out = []
         for axis in DIFFICULTIES:
             k = emphasis_k if axis == self.city.policy_emphasis else 1
@@ -114,7 +128,7 @@ class _Composer:
                 out += self.pick(f"city_{self.city.key}")
         return _renumber(out, _SUB_HEADING, lambda i: f"（{_NUMERALS[i]}）")
 
-    def problems(self) -> list[list[tuple[str, frozenset[str]]]]:
+    def problems(self) -> list[list[Sentence]]:
         out = []
         for axis in DIFFICULTIES:
             out += self.pick(f"problem_{axis}", 2 if axis == self.city.policy_emphasis else 1)
@@ -126,11 +140,11 @@ def _renumber(paragraphs, pattern: re.Pattern[str], label):
     out = []
     for para in paragraphs:
         new = []
-        for sentence, codes in para:
-            if pattern.match(sentence):
-                sentence = pattern.sub(label(count), sentence, count=1)
+        for sentence in para:
+            if pattern.match(sentence.text):
+                sentence = sentence._replace(text=pattern.sub(label(count), sentence.text, count=1))
                 count += 1
-            new.append((sentence, codes))
+            new.append(sentence)
         out.append(new)
     return out
 
@@ -172,9 +186,9 @@ def compose_documents(city: CitySpec, rng: np.random.Generator) -> list[PolicyDo
         for heading, paras in sections:
             for j, para in enumerate(paras):
                 # A task paragraph opens with its （一） heading sentence: put it on its own line.
-                if para and _SUB_HEADING.match(para[0][0]):
+                if para and _SUB_HEADING.match(para[0].text):
                     doc.paragraphs.append((heading if j == 0 else None, []))
-                    doc.paragraphs.append((para[0][0], para[1:]))
+                    doc.paragraphs.append((para[0].text, para[1:]))
                 else:
                     doc.paragraphs.append((heading if j == 0 else None, para))
         if kind == "notice":

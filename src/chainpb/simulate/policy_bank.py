@@ -8,6 +8,14 @@ institutions and leadership (education, staffing, funding, responsibility) → i
 the business environment (Party work fused with business) → effectiveness, integrating resources →
 resource. Sentences that speak to none of them (guiding thought, dates, boilerplate) are ``-``.
 
+Polarity comes from the section, not from the line: a sentence of a ``problem_<axis>`` section
+states the difficulty (gold code ``P``); a coded sentence of any other section is a remedy, measure,
+plan or achievement (gold code ``R``). That holds because, read one by one, no sentence outside the
+problem sections says a remedy is missing or weak — those that name a gap name it as the target of
+a measure ("对尚未建立党组织的小微企业，选派党建指导员", "缓解融资难题") — and no sentence of the bank
+denies a difficulty, so the policy gold has no ``D``. Keep it so when adding lines, or give the
+line its own section.
+
 Placeholders filled per city: {city} 宿迁市, {short} 宿迁, {chains} 四条链的名称, {chain_a} 第一条链.
 """
 
@@ -285,3 +293,10 @@ def _parse(bank: str) -> dict[str, tuple[tuple[tuple[str, frozenset[str]], ...],
 
 PARAGRAPHS: Final = _parse(_BANK)
 """section → paragraphs → (sentence template, hand-read codes)."""
+
+PROBLEM_PREFIX: Final = "problem_"
+
+
+def section_code(section: str) -> str:
+    """Gold code of a coded sentence from ``section``: ``P`` (difficulty stated) or ``R`` (remedy)."""
+    return "P" if section.startswith(PROBLEM_PREFIX) else "R"

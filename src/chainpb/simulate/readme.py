@@ -84,7 +84,19 @@ _GOLD = """# 金标准样本编码规则 / Gold-sample coding rules
 
 模拟数据 / SIMULATED data. `gold_codes.csv` (UTF-8 BOM): `unit_id, source, city_key, text,
 coverage, ideology, effectiveness, resource` — {n_a} open answers and {n_p} policy sentences
-({n_p0} of them about none of the four difficulties).
+({n_p0} of them about none of the four difficulties). The format is that of every gold file
+(`resources/gold/README.md`); each category column holds one code:
+
+| code | meaning | difficulty measure | theme attention |
+| --- | --- | --- | --- |
+| `P` | 问题：困难被陈述 / problem: the difficulty is stated, including a remedy said to be missing or weak | 1 | 1 |
+| `R` | 对策或成效 / remedy, measure or achievement on the theme | 0 | 1 |
+| `D` | 只为否认而提及 / the difficulty is named only to deny it | 0 | 1 |
+| `0` | 与该类别无关 / not about this category | 0 | 0 |
+
+Here answers carry only `P`, `D` and `0` (an open answer states difficulties, it proposes no
+remedy); policy sentences carry only `P`, `R` and `0` (no sentence of the bank denies a difficulty).
+Read `P` alone for the difficulty measure, `P`/`R`/`D` for attention to the theme.
 
 每个单位按领域说明（shared brief）中的四类描述阅读后编码 / each unit was coded by reading it
 against the four category descriptions of the domain brief:
@@ -94,13 +106,17 @@ against the four category descriptions of the domain brief:
    category describes, with or without its keyword — “党员跟着项目跑，组织关系转不过来” is coverage;
    “党建活动和生产经营是两码事” is effectiveness.
 3. 否定 / negation: a difficulty named only to deny it (“不存在覆盖难的问题”, “思想认识方面没有什么障碍”)
-   is 0. “无/暂无/没有困难” answers are all 0.
-4. 政策文本中的对策 / remedies in policy texts map onto the axes as the brief says: building
-   organisations on the chain, 两个覆盖, 应建尽建, 流动党员 → coverage; institutions and leadership
-   (联席会议制度, 书记责任, 专职党务力量, 经费, 学习教育, 认同) → ideology; services, business
-   environment and fusing Party work with business (同谋划同部署, 防止两张皮, 服务企业) → effectiveness;
-   integrating resources (资源共享, 共商共议, 风险共担, 配套政策, 考核办法, 要素保障, 强链补链延链) → resource.
-   “存在的问题” sentences are coded like answers.
+   is `D`, never `P`; a difficulty both stated and denied in one answer would be `P`.
+   “无/暂无/没有困难” answers are all 0.
+4. 政策文本：问题与对策分开 / policy texts, problem vs remedy. Remedies map onto the axes as the
+   brief says: building organisations on the chain, 两个覆盖, 应建尽建, 流动党员 → coverage;
+   institutions and leadership (联席会议制度, 书记责任, 专职党务力量, 经费, 学习教育, 认同) → ideology;
+   services, business environment and fusing Party work with business (同谋划同部署, 防止两张皮,
+   服务企业) → effectiveness; integrating resources (资源共享, 共商共议, 风险共担, 配套政策, 考核办法,
+   要素保障, 强链补链延链) → resource. A remedy, measure, plan or achievement is `R` — also when it
+   names the gap it targets (“对尚未建立党组织的小微企业，选派党建指导员”, “缓解融资难题”). A sentence
+   that states the difficulty or says a remedy is missing or weak (the “存在的问题” sentences:
+   “组织覆盖仍有空白”, “共商共享、风险共担等机制还不健全”) is `P`, coded like an answer.
 5. 与四类无关的句子全为 0 并纳入样本 / sentences about none of the four (guiding thought, dates,
    boilerplate such as “各地要结合实际细化工作安排”) are all 0 and included.
 6. Headings (“（一）健全产业链组织体系。”) are units too and are coded by what they announce.
@@ -114,8 +130,10 @@ than the generator's intended codes because a phrase honestly shows a second dif
 
 How the readings were made: every bank phrase and bank sentence was read and coded by hand when
 it was written (`chainpb/simulate/phrases.py`, `policy_bank.py`, the `reading|text` lines); an
-answer's gold code is the union of its phrases' readings. This is one coder's reading, not an
-inter-coder consensus; a second coder is welcome.
+answer's `P` codes are the union of its phrases' readings and its `D` codes the difficulties its
+negation phrases deny. A policy sentence's `P`/`R` comes from the bank section it was drawn from
+(`problem_<axis>` → `P`, any other → `R`; every sentence was read to check that this holds). This
+is one coder's reading, not an inter-coder consensus; a second coder is welcome.
 """
 
 
