@@ -20,16 +20,22 @@ hits, units = code_source(
     codebook,
     segmenter,
     sm.params.unit,
+    context_gate=sm.params.context_gate,
+    context_window=sm.params.context_window,
 )
 write_parquet(sm.output.hits, hits)
 write_parquet(sm.output.units, units)
+status = hits["status"].value_counts()
 log.info(
-    "%s/%s: 码本 codebook %s, %d 处命中 hits (%d 处否定 negated, %d 处排除 excluded), %d 个单元 units",
+    "%s/%s: 码本 codebook %s, %d 处命中 hits: %d 困难 problem, %d 措施 remedy, %d 否定 negated, "
+    "%d 排除 excluded, %d 无党建语境 no Party-building context (党建语境门槛 context gate: %s, "
+    "范围 window: %s); %d 个单元 units",
     sm.wildcards.city,
     sm.params.source,
     codebook.hash,
     len(hits),
-    int(hits["negated"].sum()),
-    int(hits["excluded"].sum()),
+    *(int(status.get(k, 0)) for k in ("problem", "remedy", "negated", "excluded", "no_context")),
+    "on" if sm.params.context_gate else "off",
+    sm.params.context_window,
     len(units),
 )

@@ -17,7 +17,7 @@ def csv(path):
 
 figures = figures_for_paper(
     firm_difficulty=pd.concat([pd.read_parquet(p) for p in sm.input.firm_difficulty]),
-    policy_emphasis=pd.concat([pd.read_parquet(p) for p in sm.input.policy_emphasis]),
+    policy_themes=pd.concat([pd.read_parquet(p) for p in sm.input.policy_themes]),
     cooccurrence=csv(sm.input.cooccurrence),
     kwic=csv(sm.input.kwic),
     reliability=csv(sm.input.reliability),

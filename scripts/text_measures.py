@@ -1,4 +1,5 @@
-"""Snakemake script: per-firm difficulty codes and per-city policy emphasis."""
+"""Snakemake script: per-firm difficulty codes; per-city theme attention and difficulty statements
+in policy texts."""
 
 import pandas as pd
 
@@ -10,7 +11,7 @@ from chainpb.text.stage import city_measures
 sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
-firms, emphasis, documents = city_measures(
+firms, themes, documents = city_measures(
     pd.read_parquet(sm.input.survey),
     pd.read_parquet(sm.input.policies),
     pd.read_parquet(sm.input.answer_hits),
@@ -19,8 +20,8 @@ firms, emphasis, documents = city_measures(
     load_codebook(sm.input.codebook),
 )
 write_parquet(sm.output.firm_difficulty, firms)
-write_parquet(sm.output.policy_emphasis, emphasis)
-write_csv(sm.output.document_emphasis, documents)
+write_parquet(sm.output.policy_themes, themes)
+write_csv(sm.output.document_themes, documents)
 log.info(
     "%s: 作答状态 answer status %s",
     sm.wildcards.city,

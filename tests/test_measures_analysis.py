@@ -62,19 +62,22 @@ def _difficulty(with_city: bool = True) -> pd.DataFrame:
 
 
 def _emphasis() -> pd.DataFrame:
+    """policy_themes: attention = base + k/10, difficulty statements = (base + k/10) / 10."""
     rows = []
     for city, base in [("suqian", 1.0), ("wuxi", 2.0), ("suzhou", 3.0)]:
-        for k, cat in enumerate(CATS):
-            rows.append(
-                {
-                    "city_key": city,
-                    "category": cat,
-                    "hits": 1,
-                    "tokens": 1000,
-                    "per_1000_tokens": base + k / 10,
-                    "share": 0.25,
-                }
-            )
+        for measure, scale in [("attention", 1.0), ("difficulty", 0.1)]:
+            for k, cat in enumerate(CATS):
+                rows.append(
+                    {
+                        "city_key": city,
+                        "measure": measure,
+                        "category": cat,
+                        "hits": 1,
+                        "tokens": 1000,
+                        "per_1000_tokens": (base + k / 10) * scale,
+                        "share": 0.25,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -93,10 +96,13 @@ def test_table_rows_columns_and_values() -> None:
     # Difficulty joined by (city_key, enterprise_id).
     assert t["answer_status"].tolist() == ["coded", "missing", "none"]
     assert t.loc[0, "n_coverage"] == 2
-    # Policy emphasis: suqian base 1.0 (+0.1 per category in CATS order), wuxi 2.0; suzhou unused.
-    assert t.loc[0, "policy_coverage"] == pytest.approx(1.0)
-    assert t.loc[0, "policy_resource"] == pytest.approx(1.3)
-    assert t.loc[2, "policy_ideology"] == pytest.approx(2.1)
+    # Policy attention: suqian base 1.0 (+0.1 per category in CATS order), wuxi 2.0; suzhou
+    # unused. Difficulty statements are a tenth of that, in their own columns.
+    assert t.loc[0, "attention_coverage"] == pytest.approx(1.0)
+    assert t.loc[0, "attention_resource"] == pytest.approx(1.3)
+    assert t.loc[2, "attention_ideology"] == pytest.approx(2.1)
+    assert t.loc[2, "policy_difficulty_ideology"] == pytest.approx(0.21)
+    assert not any(c.startswith("policy_") and c[7:] in CATS for c in t.columns)
     # firm_age = 2025 - founded_year: e1 2000 -> 25, e3 1990 -> 35, e2 2025 -> 0.
     assert t["firm_age"].tolist() == [25.0, 35.0, 0.0]
     # log_employees = ln(1 + employees): 299 -> ln 300, 1000 -> ln 1001, 0 -> 0.
@@ -149,12 +155,14 @@ def test_city_without_policy_emphasis_is_an_error() -> None:
     emphasis = _emphasis().query("city_key != 'wuxi'")
     with pytest.raises(ChainpbError) as err:
         build_analysis_table(_survey(), _difficulty(), emphasis, SCALES, survey_year=2025)
-    assert "wuxi" in err.value.zh and "no policy emphasis" in err.value.en
+    assert "wuxi" in err.value.zh and "no policy-text measures" in err.value.en
 
 
 def test_city_missing_one_category_is_an_error() -> None:
-    emphasis = _emphasis().query("not (city_key == 'wuxi' and category == 'resource')")
-    with pytest.raises(ChainpbError, match="wuxi/resource"):
+    emphasis = _emphasis().query(
+        "not (city_key == 'wuxi' and category == 'resource' and measure == 'attention')"
+    )
+    with pytest.raises(ChainpbError, match="wuxi/attention_resource"):
         policy_wide(emphasis)
 
 

@@ -120,19 +120,25 @@ def test_prevalence_figure_is_deterministic() -> None:
 # ---------------------------------------------------------------- heatmaps
 
 
-def test_policy_emphasis_heatmap_annotations() -> None:
+def test_policy_themes_heatmap_keeps_attention_and_difficulty_apart() -> None:
     pe = pd.DataFrame(
         {
-            "city_key": ["wuxi", "suqian", "suqian"],
-            "category": ["coverage", "coverage", "resource"],
-            "per_1000_tokens": [1.234, 5.0, 2.5],
+            "city_key": ["wuxi", "suqian", "suqian", "suqian"],
+            "measure": ["attention", "attention", "attention", "difficulty"],
+            "category": ["coverage", "coverage", "resource", "resource"],
+            "per_1000_tokens": [1.234, 5.0, 2.5, 0.75],
         }
     )
-    fig = F.plot_policy_emphasis(pe, cities=CITIES)
-    ax = fig.axes[0]
-    assert ax.get_title() == "政策文本对四类困难的关注度（每千词命中数）"
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["宿迁市", "无锡市"]
-    assert {"5.00", "1.23", "2.50"} <= _texts(fig)
+    fig = F.plot_policy_themes(pe, cities=CITIES)
+    left, right = fig.axes[0], fig.axes[1]
+    assert left.get_title() == "领域关注度（提及，含措施）"
+    assert right.get_title() == "困难表述"
+    assert fig.get_suptitle() == "政策文本：对四个领域的关注度与困难表述（每千词）"
+    assert [t.get_text() for t in left.get_xticklabels()] == ["宿迁市", "无锡市"]
+    # attention rows name the area (组织覆盖), never the difficulty (组织覆盖难)
+    assert [t.get_text() for t in left.get_yticklabels()] == ["组织覆盖", "资源聚合"]
+    assert [t.get_text() for t in right.get_yticklabels()] == ["资源聚合难"]
+    assert {"5.00", "1.23", "2.50", "0.75"} <= _texts(fig)
     assert "每千词命中数" in _texts(fig)  # colour-bar label
 
 

@@ -88,89 +88,192 @@ def test_codebook_file_is_valid_yaml_with_schema_shape():
 
 
 # --- matching -----------------------------------------------------------------------------
+# Every expected hit below was read off the sentence by hand against config/codebook.yaml 2.0.0.
+
+
+def quads(hits: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """(term, category, polarity, status) of each hit."""
+    return list(
+        zip(hits["term"], hits["category"], hits["polarity"], hits["status"], strict=True)
+    )
 
 
 def test_multi_word_term_and_offsets(compiled, segmenter):
-    # 没有建立 alone is not a coverage term (only 没有建立党组织): here it is the mechanism
+    # 资源共享 is a remedy; 还没有 after it says it is missing: an absent remedy, a difficulty
     text = "链上企业各自为战，资源共享机制还没有建立。"
     h = hits_of(text, compiled, segmenter)
-    assert triples(h) == [("各自为战", "resource", False), ("资源共享", "resource", False)]
+    assert quads(h) == [
+        ("各自为战", "resource", "problem", "problem"),
+        ("资源共享", "resource", "absent_remedy", "problem"),
+    ]
+    assert h["cue"].tolist() == ["", "还没有"]
     assert all(text[s:e] == t for t, s, e in zip(h["term"], h["start"], h["end"], strict=True))
     # 各自为战 starts after 链上企业 (4 characters); 资源共享 after the comma at 8
     assert h["start"].tolist() == [4, 9]
     assert list(h.columns) == HIT_COLUMNS
-    h = hits_of("链上小微企业尚未建立党组织", compiled, segmenter)
-    assert triples(h) == [("小微企业", "coverage", False), ("尚未建立党组织", "coverage", False)]
 
 
 def test_longest_match_first(compiled, segmenter):
-    # 作用不明显 (3 tokens: 作用/不/明显) wins over the post-cue 不明显, 党员人数 over 党员
+    # 作用不明显 (a slot: 作用 + 不明显) wins over the post-cue 不明显
     h = hits_of("党建作用不明显，党员人数少", compiled, segmenter)
-    assert triples(h) == [("作用不明显", "effectiveness", False), ("党员人数", "coverage", False)]
+    assert quads(h) == [("作用不明显", "effectiveness", "problem", "problem")]
+    assert h["rule"].tolist() == ["slot:role_weak"] and h["slots"].tolist() == ["作用+不明显"]
     # 网络覆盖 (an exclude term) wins over 覆盖: kept, flagged, not counted
     h = hits_of("园区网络覆盖很好", compiled, segmenter)
-    assert h["term"].tolist() == ["网络覆盖"] and h["excluded"].tolist() == [True]
+    assert h["term"].tolist() == ["网络覆盖"] and h["status"].tolist() == ["excluded"]
 
 
 def test_pre_cue_negates_in_the_same_clause(compiled, segmenter):
     h = hits_of("不存在覆盖难的问题", compiled, segmenter)
-    assert triples(h) == [("覆盖难", "coverage", True)]
+    assert quads(h) == [("覆盖难", "coverage", "problem", "negated")]
     assert h["cue"].tolist() == ["不存在"]
 
 
 def test_post_cue_negates(compiled, segmenter):
     h = hits_of("两张皮的问题不明显", compiled, segmenter)
-    assert triples(h) == [("两张皮", "effectiveness", True)]
+    assert quads(h) == [("两张皮", "effectiveness", "problem", "negated")]
     assert h["cue"].tolist() == ["不明显"]
 
 
-def test_scope_ends_at_a_comma(compiled, segmenter):
-    # the 不存在 belongs to the first clause only: 流动党员 after the comma counts
+def test_scope_ends_at_a_comma_and_at_a_list_number(compiled, segmenter):
+    # the 不存在 belongs to the first clause only: 流动党员多 after the comma counts
     h = hits_of("不存在覆盖难的问题，但流动党员多", compiled, segmenter)
-    assert triples(h) == [("覆盖难", "coverage", True), ("流动党员", "coverage", False)]
+    assert h["status"].tolist() == ["negated", "problem"]
+    # "2、" starts a new point: the 不 of 转不过来 does not negate 书记兼职
+    h = hits_of("1、流动党员多，关系转不过来 2、支部书记兼职，精力有限", compiled, segmenter)
+    assert quads(h)[-1] == ("书记兼职", "ideology", "problem", "problem")
 
 
 def test_lack_of_full_time_staff_is_a_difficulty_not_a_negation(compiled, segmenter):
     # 没有/无 are part of the term: the domain brief lists "no full-time Party staff" under
-    # ideology. 没有专职 is caught by the pattern because jieba cuts 专职党务工作者 variously.
-    h = hits_of("没有专职党务工作者", compiled, segmenter)
-    assert triples(h) == [("没有专职党务", "ideology", False)]
-    # patterns take precedence over token terms, so the longer pattern match wins over 无专职
-    h = hits_of("企业无专职党务干部", compiled, segmenter)
-    assert triples(h) == [("无专职党务", "ideology", False)]
-    # a term's own 无 does not negate a later term in the clause either
-    h = hits_of("无专职人员导致党建边缘化", compiled, segmenter)
-    assert triples(h) == [("无专职", "ideology", False), ("边缘化", "ideology", False)]
+    # ideology; a term's own 无 negates neither itself nor a later term in the clause.
+    assert quads(hits_of("没有专职党务工作者", compiled, segmenter)) == [
+        ("没有专职党务", "ideology", "problem", "problem")
+    ]
+    assert quads(hits_of("无专职人员导致党建边缘化", compiled, segmenter)) == [
+        ("无专职", "ideology", "problem", "problem"),
+        ("边缘化", "ideology", "problem", "problem"),
+    ]
 
 
-def test_remedy_terms_are_not_negated_by_absence(compiled, segmenter):
-    # "no resource-sharing mechanism was formed" IS the resource difficulty
-    h = hits_of("没有形成资源共享机制", compiled, segmenter)
-    assert triples(h) == [("资源共享", "resource", False)]
-    # ... but a post-cue still negates it
-    # Codebook 1.2.0: the pattern "<remedy>(方面)?的?(困难|问题…)" now takes 资源共享的问题 as one
-    # (difficulty) hit; it is still negated by the post-cue, only the hit text is longer.
-    h = hits_of("资源共享的问题已经解决", compiled, segmenter)
-    assert triples(h) == [("资源共享的问题", "resource", True)]
-    h = hits_of("资源共享方面没有问题", compiled, segmenter)
-    assert triples(h) == [("资源共享", "resource", True)]
-    assert h["cue"].tolist() == ["没有问题"]
-    # 不 before 两码事 in the same clause: "does not feel like two separate things"
-    h = hits_of("党建和生产结合得挺好，不觉得是两码事", compiled, segmenter)
-    assert triples(h) == [("两码事", "effectiveness", True)]
+# --- polarity: problem, remedy, absent remedy ------------------------------------------------
 
 
-def test_pre_cue_denying_a_remedy_difficulty_is_negated(compiled, segmenter):
-    # Codebook 1.2.0: "<remedy> 方面的困难" is a pattern (a difficulty term), so a pre-cue negates
-    # it; before, the remedy term 资源共享 alone matched and pre-cues never negate remedy terms.
-    h = hits_of("不存在资源共享方面的困难", compiled, segmenter)
-    assert triples(h) == [("资源共享方面的困难", "resource", True)]
-    assert h["cue"].tolist() == ["不存在"]
-    h = hits_of("组织覆盖方面没有困难", compiled, segmenter)
-    assert triples(h) == [("组织覆盖", "coverage", True)]
-    # achieved coverage is an exclude term, not a coverage difficulty
-    h = hits_of("园区党组织已经全覆盖了", compiled, segmenter)
-    assert h["excluded"].tolist() == [True]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # remedies and achievements are attention to a theme, not a difficulty
+        ("实现党组织全覆盖", [("全覆盖", "coverage", "remedy", "remedy")]),
+        ("搭建资源共享平台", [("搭建资源共享平台", "resource", "remedy", "remedy")]),
+        ("园区党组织已经全覆盖了", [("全覆盖", "coverage", "remedy", "remedy")]),
+        # a difficulty named as the target of a measure (reframe verb) is a remedy
+        ("打破资源壁垒", [("壁垒", "resource", "remedy", "remedy")]),
+        ("防止党建和业务“两张皮”", [("两张皮", "effectiveness", "remedy", "remedy")]),
+        # ... unless the measure itself is negated, missing or only wished for
+        ("尚未解决两张皮问题", [("两张皮", "effectiveness", "problem", "problem")]),
+        ("希望解决经费不足的问题", [("经费不足", "ideology", "problem", "problem")]),
+        # a remedy said to be missing or weak: before (缺乏, 尚未) or after (不健全, 不够)
+        ("缺乏资源共享机制", [("资源共享", "resource", "absent_remedy", "problem")]),
+        ("资源共享机制不健全", [("资源共享", "resource", "absent_remedy", "problem")]),
+        ("尚未建立联席会议制度", [("联席会议制度", "resource", "absent_remedy", "problem")]),
+        # denials: of an absent remedy (不存在…不够), and a remedy followed by 没有问题
+        ("不存在资源共享不够的问题", [("资源共享", "resource", "absent_remedy", "negated")]),
+        ("资源共享方面没有问题", [("资源共享", "resource", "absent_remedy", "negated")]),
+        ("不存在资源共享方面的困难", [("资源共享方面的困难", "resource", "problem", "negated")]),
+        ("资源共享的问题已经解决", [("资源共享的问题", "resource", "problem", "negated")]),
+        ("党建和生产结合得挺好，不觉得是两码事", [("两码事", "effectiveness", "problem", "negated")]),
+    ],
+)
+def test_polarity(text, expected, compiled, segmenter):
+    assert quads(hits_of(text, compiled, segmenter)) == expected
+
+
+# --- slots: compositional rules ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "slots"),
+    [
+        # degree adverbs between the parts (slot_fillers): 不太, 不怎么, 也
+        ("员工对党建兴趣也不高", "ideology", "兴趣+不高"),
+        ("党员积极性不怎么高", "ideology", "积极性+不怎么高"),
+        ("还不太清楚党建要干什么", "ideology", "不+清楚+党建"),
+        # measure words and numerals: 两名, 三个
+        ("只有两名党员", "coverage", "只有+两+党员"),
+        ("就三个党员", "coverage", "就+三+党员"),
+        # either order where Chinese allows it
+        ("经费没有保障", "ideology", "经费+没有保障"),
+        ("没有经费保障", "ideology", "经费+没有"),
+        ("发挥不了作用", "effectiveness", "作用+发挥不了"),
+        ("作用发挥不出来", "effectiveness", "作用+发挥不出来"),
+        # a long gap where the slot allows it (gap: 16)
+        ("对提升产品质量和效益没有帮助", "effectiveness", "对+没有帮助"),
+        ("没什么业务往来", "resource", "业务往来+没什么"),
+    ],
+)
+def test_slot_rules(text, category, slots, compiled, segmenter):
+    h = hits_of(text, compiled, segmenter)
+    assert h["category"].tolist() == [category]
+    assert h["slots"].tolist() == [slots]
+    assert h["rule"].str.startswith("slot:").all() and (h["status"] == "problem").all()
+
+
+def test_slot_does_not_reach_across_a_clause_or_past_its_gap(compiled, segmenter):
+    # 积极性很高，…不够 — the comma ends the clause; 就是党员 has no numeral
+    # (积极性 alone is a remedy term: attention, not a difficulty)
+    assert hits_of("积极性很高，场地不够大", compiled, segmenter)["status"].tolist() == ["remedy"]
+    assert hits_of("老板自己就是党员，很支持", compiled, segmenter).empty
+    # the part-time-staff slot codes ideology, not coverage (顾不过来 is not a coverage term)
+    h = hits_of("兼职党务人员一个人顾不过来", compiled, segmenter)
+    assert h["category"].tolist() == ["ideology"]
+
+
+def test_slot_regex_orders_and_gaps():
+    from chainpb.text.codebook import slot_regexes
+
+    slot = {"parts": [["经费"], ["没有保障"]], "order": "any", "gap": 0}
+    regexes = slot_regexes(slot, ["太"])
+    assert [order for _, order in regexes] == [(0, 1), (1, 0)]
+    assert regexes[0][0].search("经费太没有保障") and regexes[1][0].search("没有保障经费")
+    # gap 3: up to three other characters, but never a clause mark
+    slot = {"parts": [["合作"], ["少"]], "order": "fixed", "gap": 3}
+    (regex, _), = slot_regexes(slot, [])
+    assert regex.search("合作项目很少") and not regex.search("合作，少") and not regex.search(
+        "合作项目数量很少"
+    )
+
+
+# --- the Party-building context gate ----------------------------------------------------------
+
+
+def test_context_gate(compiled, segmenter):
+    text = "全面推进社会保险全覆盖，深化产业融合发展。\n基层党组织要实现全覆盖。"
+    df = pd.DataFrame({"doc_id": ["x"], "text": [text]})
+    tokens = segment_documents(df, "doc_id", "text", segmenter)
+    gated = code_tokens(tokens, compiled, {"x": text}, context_gate=True)
+    assert quads(gated) == [
+        ("全覆盖", "coverage", "remedy", "no_context"),
+        ("融合发展", "effectiveness", "remedy", "no_context"),
+        ("全覆盖", "coverage", "remedy", "remedy"),
+    ]
+    assert gated["in_context"].tolist() == [False, False, True]
+    # without the gate (open answers) the same hits count, and in_context is still recorded
+    open_ = code_tokens(tokens, compiled, {"x": text}, context_gate=False)
+    assert open_["status"].tolist() == ["remedy", "remedy", "remedy"]
+    assert open_["in_context"].tolist() == [False, False, True]
+
+
+def test_context_window_sentence_or_paragraph(compiled, segmenter):
+    # the Party word is in the paragraph's first sentence, the hit in the second
+    text = "各级党组织要加强领导。推动资源共享机制不健全的问题得到解决。"
+    df = pd.DataFrame({"doc_id": ["x"], "text": [text]})
+    tokens = segment_documents(df, "doc_id", "text", segmenter)
+    by_paragraph = code_tokens(tokens, compiled, {"x": text}, context_gate=True)
+    by_sentence = code_tokens(
+        tokens, compiled, {"x": text}, context_gate=True, context_window="sentence"
+    )
+    assert by_paragraph["in_context"].tolist() == [True]
+    assert by_sentence["status"].tolist() == ["no_context"]
 
 
 def test_code_texts_presence_and_status(codebook, segmenter):
@@ -182,9 +285,12 @@ def test_code_texts_presence_and_status(codebook, segmenter):
     ]  # fmt: skip
     row = out.iloc[6]
     assert (row["coverage"], row["ideology"], row["effectiveness"], row["resource"]) == (1, 1, 1, 0)
-    # the negated mention does not count
+    # the negated mention does not count as a difficulty, but speaks to the theme
     assert out.iloc[5][list(CATEGORIES)].tolist() == [0, 0, 0, 0]
+    assert out.iloc[5]["theme_coverage"] == 1
     assert out.iloc[3][list(CATEGORIES)].isna().all()
+    # 融资难 is a business problem, not a Party-building difficulty (codebook 2.0.0)
+    assert out.iloc[7][list(CATEGORIES)].tolist() == [0, 0, 0, 0]
 
 
 def test_units_table_counts_only_counted_hits(compiled, segmenter):
@@ -193,7 +299,10 @@ def test_units_table_counts_only_counted_hits(compiled, segmenter):
     tokens = segment_documents(df, "doc_id", "text", segmenter)
     hits = code_tokens(tokens, compiled, {"x": text})
     units = code_units(tokens, hits, "sentence")
+    # 流动党员多 (a slot) and 组织关系不在本地 (a slot) state the difficulty; the denial counts
+    # only for theme attention
     assert units["coverage"].tolist() == [0, 2]
+    assert units["theme_coverage"].tolist() == [1, 2]
     assert units["codebook_hash"].unique().tolist() == [compiled.hash]
     doc = code_units(tokens, hits, "document")
     assert doc["coverage"].tolist() == [2]

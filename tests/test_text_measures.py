@@ -54,7 +54,7 @@ def setup(tmp_path_factory):
         {
             "city_key": ["suzhou", "suzhou", "wuxi"],
             "doc_id": ["p1", "p2", "p3"],
-            "text": ["推进资源共享，扩大组织覆盖。", "强化考核。", "加强学习。"],
+            "text": ["推进资源共享，扩大组织覆盖。", "强化考核。", "加强学习。资源共享不够。"],
         }
     )
     p_tokens = segment_documents(policies, "doc_id", "text", seg)
@@ -80,7 +80,8 @@ def test_firm_difficulty(setup):
     assert f["diff_coverage"].tolist() == [1, 0, pd.NA, 0, 0]
     assert f["diff_ideology"].tolist() == [1, 0, pd.NA, 0, 0]
     assert f["diff_effectiveness"].tolist() == [0, 0, pd.NA, 1, 0]
-    assert f["n_coverage"].tolist() == [2, 0, 0, 0, 0]
+    # 小微企业没有党员 is one hit (the slot small_firms_no_org spans it)
+    assert f["n_coverage"].tolist() == [1, 0, 0, 0, 0]
     assert f["n_effectiveness"].tolist() == [0, 0, 0, 2, 0]
 
 
@@ -97,20 +98,29 @@ def test_city_shares(setup):
     assert s.loc[("wuxi", "effectiveness"), "firms_reporting"] == 1
 
 
-def test_policy_and_document_emphasis(setup):
-    pe = measures.policy_emphasis(setup["policies"], setup["p_tokens"], setup["p_hits"])
-    pe = pe.set_index(["city_key", "category"])
-    # suzhou: 6 words (推进 资源共享 扩大 组织覆盖 强化 考核), resource 2 of 3 hits
-    assert pe.loc[("suzhou", "resource"), "hits"] == 2
-    assert pe.loc[("suzhou", "resource"), "tokens"] == 6
-    assert pe.loc[("suzhou", "resource"), "per_1000_tokens"] == pytest.approx(1000 * 2 / 6)
-    assert pe.loc[("suzhou", "coverage"), "share"] == pytest.approx(1 / 3)
-    assert np.isnan(pe.loc[("wuxi", "coverage"), "share"])  # no hits: share undefined
-    de = measures.document_emphasis(setup["p_tokens"], setup["p_hits"]).set_index(
-        ["doc_id", "category"]
+def test_policy_themes_and_documents(setup):
+    pe = measures.policy_themes(setup["policies"], setup["p_tokens"], setup["p_hits"])
+    pe = pe.set_index(["city_key", "measure", "category"])
+    # suzhou: 6 words (推进 资源共享 扩大 组织覆盖 强化 考核); three remedies: 资源共享, 考核
+    # (resource) and 组织覆盖 (coverage) — attention to the areas, no difficulty stated
+    assert pe.loc[("suzhou", "attention", "resource"), "hits"] == 2
+    assert pe.loc[("suzhou", "attention", "resource"), "tokens"] == 6
+    assert pe.loc[("suzhou", "attention", "resource"), "per_1000_tokens"] == pytest.approx(
+        1000 * 2 / 6
     )
-    assert de.loc[("p1", "coverage"), "per_1000_tokens"] == 250.0  # 1 of 4 words
-    assert de.loc[("p2", "resource"), "per_1000_tokens"] == 500.0  # 1 of 2 words
+    assert pe.loc[("suzhou", "attention", "coverage"), "share"] == pytest.approx(1 / 3)
+    assert pe.loc[("suzhou", "difficulty", "resource"), "hits"] == 0
+    assert np.isnan(pe.loc[("suzhou", "difficulty", "coverage"), "share"])  # none: undefined
+    # wuxi: 资源共享不够 states the resource difficulty (an absent remedy): in both measures
+    assert pe.loc[("wuxi", "difficulty", "resource"), "hits"] == 1
+    assert pe.loc[("wuxi", "attention", "resource"), "hits"] == 1
+    assert pe.loc[("wuxi", "difficulty", "resource"), "share"] == 1.0
+    de = measures.document_themes(setup["p_tokens"], setup["p_hits"]).set_index(
+        ["doc_id", "measure", "category"]
+    )
+    assert de.loc[("p1", "attention", "coverage"), "per_1000_tokens"] == 250.0  # 1 of 4 words
+    assert de.loc[("p2", "attention", "resource"), "per_1000_tokens"] == 500.0  # 1 of 2 words
+    assert de.loc[("p2", "difficulty", "resource"), "per_1000_tokens"] == 0.0
 
 
 def test_kwic_and_matrices(setup):
@@ -126,7 +136,7 @@ def test_kwic_and_matrices(setup):
     )
     m = audit.category_city_matrix(audit.attach_city(setup["a_hits"], setup["doc_city"]))
     m = m.set_index("category")
-    assert m.loc["coverage", "suqian"] == 2 and m.loc["coverage", "wuxi"] == 0  # e5 negated
+    assert m.loc["coverage", "suqian"] == 1 and m.loc["coverage", "wuxi"] == 0  # e5 negated
     assert m.loc["effectiveness", "wuxi"] == 2
     f = measures.firm_difficulty(setup["answers"], setup["a_hits"], setup["cb"])
     co = audit.cooccurrence(f).set_index("category")

@@ -50,9 +50,21 @@ def _check_language(language: str) -> None:
         )
 
 
+# Variable prefixes that name one of the four categories (longest first, so that
+# policy_difficulty_ is tried before a shorter prefix could match).
+CATEGORY_PREFIXES: tuple[str, ...] = (
+    "policy_difficulty_",
+    "attention_",
+    "theme_",
+    "diff_",
+    "scale_",
+    "n_",
+)
+
+
 def category_key(name: str) -> str:
-    """``diff_coverage``/``policy_coverage``/``scale_coverage``/``coverage`` → ``coverage``."""
-    for prefix in ("diff_", "policy_", "scale_", "n_"):
+    """``diff_coverage``/``attention_coverage``/``scale_coverage``/``coverage`` → ``coverage``."""
+    for prefix in CATEGORY_PREFIXES:
         if name.startswith(prefix) and name[len(prefix) :] in CATEGORIES:
             return name[len(prefix) :]
     return name
@@ -100,8 +112,12 @@ def variable_label(var: str, labels: Labels | None = None, language: Language = 
     key = category_key(var)
     if key in CATEGORIES:
         base = CATEGORY_LABELS[key][language]
-        if var.startswith("policy_"):
-            return f"政策关注度：{base}" if language == "zh" else f"Policy emphasis: {base}"
+        if var.startswith(("attention_", "theme_")):
+            # attention to an area, never a difficulty: the scale (area) name, not 组织覆盖难
+            area = SCALE_LABELS[key][language]
+            return f"政策关注度：{area}" if language == "zh" else f"Policy attention: {area}"
+        if var.startswith("policy_difficulty_"):
+            return f"政策文本困难表述：{base}" if language == "zh" else f"Policy text states: {base}"
         if var.startswith("scale_"):
             return SCALE_LABELS[key][language]
         return base

@@ -6,7 +6,7 @@ rule analysis_table:
         survey="results/pooled/survey.parquet",
         firm_difficulty=per_city("results/{city}/text/firm_difficulty.parquet"),
         supervised=per_city("results/{city}/text/firm_difficulty_supervised.parquet"),
-        policy_emphasis=per_city("results/{city}/text/policy_emphasis.parquet"),
+        policy_themes=per_city("results/{city}/text/policy_themes.parquet"),
     output:
         parquet="results/analysis/analysis.parquet",
         csv="results/analysis/analysis.csv",

@@ -33,7 +33,7 @@ PRESENT_OUTPUTS = [
 rule figures:
     input:
         firm_difficulty=per_city("results/{city}/text/firm_difficulty.parquet"),
-        policy_emphasis=per_city("results/{city}/text/policy_emphasis.parquet"),
+        policy_themes=per_city("results/{city}/text/policy_themes.parquet"),
         cooccurrence="results/text/cooccurrence.csv",
         kwic="results/text/kwic.csv",
         reliability="results/measures/reliability.csv",

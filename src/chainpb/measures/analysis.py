@@ -2,7 +2,7 @@
 
 Joins are exact because a silently dropped or duplicated firm changes every estimate: each
 survey row appears exactly once; a coded open answer without its survey row, a survey row
-without its coded answer, or a city without policy emphasis stops the run with a message that
+without its coded answer, or a city without policy-text measures stops the run with a message that
 names what is missing.
 """
 
@@ -108,9 +108,9 @@ def _check_unique(df: pd.DataFrame, keys: list[str], table_zh: str, table_en: st
 
 
 def _difficulty_columns(firm_difficulty: pd.DataFrame) -> list[str]:
-    # diff_ is the measure the models use; cb_/ml_/p_ keep the codebook and supervised
-    # alternatives beside it for robustness variants (see chainpb.measures.choice).
-    prefixes = ("diff_", "n_", "cb_", "ml_", "p_")
+    # diff_ is the measure the models use; cb_/ml_/hy_/p_ keep the codebook, supervised and
+    # hybrid alternatives beside it for robustness variants (see chainpb.measures.choice).
+    prefixes = ("diff_", "n_", "cb_", "ml_", "hy_", "p_")
     picked = [
         sorted(c for c in firm_difficulty.columns if c.startswith(prefix)) for prefix in prefixes
     ]
@@ -162,36 +162,40 @@ def join_difficulty(survey: pd.DataFrame, firm_difficulty: pd.DataFrame) -> pd.D
     return merged.drop(columns="_join")
 
 
-def policy_wide(policy_emphasis: pd.DataFrame) -> pd.DataFrame:
-    """City × category emphasis as columns ``policy_<cat>`` = hits per 1000 tokens, by city_key.
+# Column prefix of each policy-text measure in the analysis table. Attention is a theme measure
+# (mentions of an area), never a difficulty; difficulty statements are kept apart.
+POLICY_PREFIXES: dict[str, str] = {"attention": "attention_", "difficulty": "policy_difficulty_"}
 
-    Every city must have every category that any city has; a gap means the measure stage did
+
+def policy_wide(policy_themes: pd.DataFrame) -> pd.DataFrame:
+    """City × measure × category as columns ``attention_<cat>`` and ``policy_difficulty_<cat>``
+    (hits per 1000 tokens), one row per city_key.
+
+    Every city must have every category of both measures; a gap means the measure stage did
     not emit zero rows, and a silent NaN would drop the whole city from the models.
     """
+    what_zh, what_en = "政策文本领域关注度与困难表述（policy_themes）", "policy_themes"
     _require(
-        policy_emphasis,
-        ["city_key", "category", "per_1000_tokens"],
-        "政策文本强调度（policy_emphasis）",
-        "policy_emphasis",
+        policy_themes, ["city_key", "measure", "category", "per_1000_tokens"], what_zh, what_en
     )
-    _check_unique(
-        policy_emphasis,
-        ["city_key", "category"],
-        "政策文本强调度（policy_emphasis）",
-        "policy_emphasis",
+    _check_unique(policy_themes, ["city_key", "measure", "category"], what_zh, what_en)
+    table = policy_themes.assign(
+        column=[
+            f"{POLICY_PREFIXES.get(str(m), str(m) + '_')}{c}"
+            for m, c in zip(policy_themes["measure"], policy_themes["category"], strict=True)
+        ]
     )
-    wide = policy_emphasis.pivot(index="city_key", columns="category", values="per_1000_tokens")
+    wide = table.pivot(index="city_key", columns="column", values="per_1000_tokens")
     wide = wide.reindex(sorted(wide.columns), axis=1)
     gaps = wide.isna().stack()
     gaps = gaps[gaps]
     if len(gaps):
-        where = [f"{city}/{cat}" for city, cat in gaps.index]
+        where = [f"{city}/{col}" for city, col in gaps.index]
         raise ChainpbError(
-            f"政策文本强调度（policy_emphasis）缺少城市/类别组合：{_examples(where)}；每个城市都应有全部类别（无命中记 0）。",
-            f"policy_emphasis lacks city/category pairs: {_examples(where)}; each city needs "
-            "every category (0 when there are no hits).",
+            f"{what_zh}缺少城市/变量组合：{_examples(where)}；每个城市都应有全部类别（无命中记 0）。",
+            f"{what_en} lacks city/variable pairs: {_examples(where)}; each city needs every "
+            "category (0 when there are no hits).",
         )
-    wide.columns = [f"policy_{c}" for c in wide.columns]
     wide.columns.name = None
     return wide.reset_index()
 
@@ -199,7 +203,7 @@ def policy_wide(policy_emphasis: pd.DataFrame) -> pd.DataFrame:
 def build_analysis_table(
     survey: pd.DataFrame,
     firm_difficulty: pd.DataFrame,
-    policy_emphasis: pd.DataFrame,
+    policy_themes: pd.DataFrame,
     scales: Mapping[str, Mapping[str, Any]],
     survey_year: int,
     min_items: int = 3,
@@ -208,8 +212,10 @@ def build_analysis_table(
 
     Columns: the survey columns as ingested; ``scale_<dim>`` (mean of at least ``min_items``
     answered items, see :func:`chainpb.measures.scales.score_scales`); ``answer_status,
-    diff_<cat>, n_<cat>`` from the coded open answer; ``policy_<cat>`` (hits per 1000 tokens in
-    the city's policy texts); ``firm_age``, ``log_employees``, ``size_class``.
+    diff_<cat>, n_<cat>`` from the coded open answer; ``attention_<cat>`` and
+    ``policy_difficulty_<cat>`` (hits per 1000 tokens in the city's policy texts: mentions of
+    the theme, and statements of the difficulty); ``firm_age``, ``log_employees``,
+    ``size_class``.
     """
     _require(survey, ["city_key", "city_name", "chain_id", KEY], "调查数据（survey）", "survey")
     for col in ("founded_year", "employees"):
@@ -220,13 +226,13 @@ def build_analysis_table(
     table = pd.concat([table.drop(columns=clash), scores], axis=1)
     table = join_difficulty(table, firm_difficulty)
 
-    wide = policy_wide(policy_emphasis)
+    wide = policy_wide(policy_themes)
     cities = sorted(set(table["city_key"].astype(str)))
     absent = [c for c in cities if c not in set(wide["city_key"].astype(str))]
     if absent:
         raise ChainpbError(
-            f"以下城市没有政策文本强调度（policy_emphasis）：{', '.join(absent)}；请检查该城市的 policies 文件夹与 manifest.csv。",
-            f"no policy emphasis for cities: {', '.join(absent)}; check the city's policies "
+            f"以下城市没有政策文本度量（policy_themes）：{', '.join(absent)}；请检查该城市的 policies 文件夹与 manifest.csv。",
+            f"no policy-text measures for cities: {', '.join(absent)}; check the city's policies "
             "folder and manifest.csv.",
         )
     table = table.merge(wide, on="city_key", how="left", validate="m:1")

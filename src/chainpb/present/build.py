@@ -38,9 +38,10 @@ FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
         "各城市企业报告四类困难的比例（95% Wilson 置信区间）",
         "Share of firms reporting each difficulty, by city (95% Wilson intervals)",
     ),
-    "policy_emphasis_heatmap": (
-        "各城市政策文本对四类困难的强调程度（每千词命中数）",
-        "Policy-text emphasis on each difficulty by city (hits per 1,000 tokens)",
+    "policy_themes_heatmap": (
+        "各城市政策文本对四个领域的关注度（提及，含措施）与困难表述（每千词）",
+        "Policy texts by city: attention to the four areas (all mentions, remedies included) "
+        "and statements of difficulty (per 1,000 tokens)",
     ),
     "difficulty_cooccurrence": (
         "四类困难的共现（企业数）",
@@ -84,7 +85,7 @@ def square_cooccurrence(cooccurrence: pd.DataFrame) -> pd.DataFrame:
 def figures_for_paper(
     *,
     firm_difficulty: pd.DataFrame,
-    policy_emphasis: pd.DataFrame,
+    policy_themes: pd.DataFrame,
     cooccurrence: pd.DataFrame,
     kwic: pd.DataFrame,
     reliability: pd.DataFrame,
@@ -102,8 +103,8 @@ def figures_for_paper(
         "difficulty_prevalence_by_city": fg.plot_difficulty_prevalence(
             firm_difficulty, cities=cities, language=language
         ),
-        "policy_emphasis_heatmap": fg.plot_policy_emphasis(
-            policy_emphasis, cities=cities, language=language
+        "policy_themes_heatmap": fg.plot_policy_themes(
+            policy_themes, cities=cities, language=language
         ),
         "difficulty_cooccurrence": fg.plot_difficulty_cooccurrence(
             square_cooccurrence(cooccurrence), language=language
@@ -281,7 +282,7 @@ def summary_sections(
             _title("三、产业链党建的四类困难", "3. The four difficulties", language),
             figs(
                 "difficulty_prevalence_by_city",
-                "policy_emphasis_heatmap",
+                "policy_themes_heatmap",
                 "difficulty_cooccurrence",
                 "top_terms_by_difficulty",
                 "codebook_agreement",

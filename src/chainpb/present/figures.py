@@ -69,10 +69,13 @@ TEXT: dict[str, dict[str, str]] = {
     "prevalence_y": {"zh": "报告该困难的企业比例", "en": "Share of firms"},
     "difficulty": {"zh": "困难类型", "en": "Difficulty"},
     "city": {"zh": "城市", "en": "City"},
-    "emphasis_title": {
-        "zh": "政策文本对四类困难的关注度（每千词命中数）",
-        "en": "Policy-text emphasis of each difficulty (hits per 1,000 tokens)",
+    "themes_title": {
+        "zh": "政策文本：对四个领域的关注度与困难表述（每千词）",
+        "en": "Policy texts: attention to the four areas and statements of difficulty (per 1,000 tokens)",
     },
+    "attention_panel": {"zh": "领域关注度（提及，含措施）", "en": "Attention (all mentions)"},
+    "difficulty_panel": {"zh": "困难表述", "en": "Difficulty statements"},
+    "area": {"zh": "领域", "en": "Area"},
     "per_1000": {"zh": "每千词命中数", "en": "Hits per 1,000 tokens"},
     "cooc_title_count": {
         "zh": "四类困难的共现（同时报告的企业数）",
@@ -291,43 +294,60 @@ def plot_difficulty_prevalence(
 # ---------------------------------------------------------------------------- heatmaps
 
 
-def plot_policy_emphasis(
-    policy_emphasis: pd.DataFrame,
+def plot_policy_themes(
+    policy_themes: pd.DataFrame,
     *,
     cities: Mapping[str, Any] | None = None,
     language: Language = "zh",
 ) -> Figure:
-    """Heatmap difficulty × city of policy-text emphasis (hits per 1,000 tokens), annotated.
+    """Two heatmaps area × city from policy texts, annotated (mentions per 1,000 tokens):
+    attention to each area (problems, remedies and denials: what the texts attend to, not a
+    difficulty) and, apart, statements of each difficulty. One colour scale for both panels, so
+    that their cells compare.
 
-    Input: ``policy_emphasis`` with ``city_key, category, per_1000_tokens``.
+    Input: ``policy_themes`` with ``city_key, measure, category, per_1000_tokens``.
     """
     _check_language(language)
-    _require(policy_emphasis, ["city_key", "category", "per_1000_tokens"], "policy emphasis")
+    _require(
+        policy_themes, ["city_key", "measure", "category", "per_1000_tokens"], "policy themes"
+    )
     apply_theme()
-    table = policy_emphasis.pivot_table(
-        index="category", columns="city_key", values="per_1000_tokens", aggfunc="sum"
-    )
-    rows = [c for c in CATEGORIES if c in table.index] + sorted(
-        c for c in table.index if c not in CATEGORIES
-    )
-    table = table.reindex(index=rows, columns=sorted(table.columns))
-    table.index = [category_label(c, language) for c in table.index]
-    table.columns = [city_label(c, cities, language) for c in table.columns]
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH * 0.8, 3.4), layout="constrained")
-    sns.heatmap(
-        table,
-        ax=ax,
-        annot=True,
-        fmt=".2f",
-        cmap=HEATMAP_CMAP,
-        linewidths=0.5,
-        linecolor="white",
-        cbar_kws={"label": text("per_1000", language)},
-    )
-    ax.set_xlabel(text("city", language))
-    ax.set_ylabel(text("difficulty", language))
-    ax.set_title(text("emphasis_title", language))
-    ax.tick_params(axis="y", rotation=0)
+    panels = []
+    for measure in ("attention", "difficulty"):
+        part = policy_themes[policy_themes["measure"] == measure]
+        table = part.pivot_table(
+            index="category", columns="city_key", values="per_1000_tokens", aggfunc="sum"
+        )
+        rows = [c for c in CATEGORIES if c in table.index]
+        table = table.reindex(index=rows, columns=sorted(table.columns))
+        # attention rows name the area (组织覆盖), difficulty rows the difficulty (组织覆盖难)
+        table.index = [
+            scale_label(c, language) if measure == "attention" else category_label(c, language)
+            for c in table.index
+        ]
+        table.columns = [city_label(c, cities, language) for c in table.columns]
+        panels.append((measure, table))
+    vmax = max(float(np.nanmax(t.to_numpy())) if t.size else 0.0 for _, t in panels) or 1.0
+    fig, axes = plt.subplots(1, 2, figsize=(FIG_WIDTH, 3.6), layout="constrained")
+    for ax, (measure, table) in zip(axes, panels, strict=True):
+        sns.heatmap(
+            table,
+            ax=ax,
+            annot=True,
+            fmt=".2f",
+            cmap=HEATMAP_CMAP,
+            vmin=0.0,
+            vmax=vmax,
+            linewidths=0.5,
+            linecolor="white",
+            cbar=measure == "difficulty",
+            cbar_kws={"label": text("per_1000", language)} if measure == "difficulty" else None,
+        )
+        ax.set_title(text(f"{measure}_panel", language))
+        ax.set_xlabel(text("city", language))
+        ax.set_ylabel(text("area" if measure == "attention" else "difficulty", language))
+        ax.tick_params(axis="y", rotation=0)
+    fig.suptitle(text("themes_title", language))
     return fig
 
 

@@ -24,9 +24,14 @@ KWIC_COLUMNS = [
     "term",
     "right",
     "category",
+    "polarity",
+    "status",
+    "rule",
+    "slots",
     "negated",
     "cue",
     "excluded",
+    "in_context",
     "start",
     "end",
 ]
@@ -45,10 +50,12 @@ def kwic(
     *,
     width: int = 20,
 ) -> pd.DataFrame:
-    """Keyword-in-context concordance of every hit (negated and excluded ones included).
+    """Keyword-in-context concordance of every hit (negated, excluded and gated ones included).
 
     ``left``/``right`` are up to ``width`` characters of the normalised text on either side of
     the hit, with line breaks shown as ⏎ so that each hit stays on one spreadsheet row.
+    ``polarity``, ``status``, ``rule`` (term, pattern, or ``slot:<id>``) and ``slots`` (the
+    words each slot matched, joined by +) say why the hit counts or not.
     """
     rows = []
     for h in hits.itertuples(index=False):
@@ -66,9 +73,14 @@ def kwic(
                 text[h.start : h.end],
                 right,
                 h.category,
+                h.polarity,
+                h.status,
+                h.rule,
+                h.slots,
                 bool(h.negated),
                 h.cue,
                 bool(h.excluded),
+                bool(h.in_context),
                 int(h.start),
                 int(h.end),
             )
@@ -80,7 +92,7 @@ def kwic(
 
 
 def category_city_matrix(hits: pd.DataFrame) -> pd.DataFrame:
-    """Counted hits per category (rows, in codebook order) and city (columns, sorted)."""
+    """Difficulty statements per category (rows, in codebook order) and city (columns, sorted)."""
     c = counted(hits)
     cities = sorted(hits["city_key"].dropna().astype(str).unique())
     table = c.groupby(["category", "city_key"]).size().unstack("city_key", fill_value=0)

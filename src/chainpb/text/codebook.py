@@ -1,14 +1,25 @@
 """The codebook of the four difficulties: load, validate, hash, and compile into a matcher.
 
-A codebook term is segmented with the *same* ``Segmenter`` as the texts and matched as a token
-sequence. The codebook therefore never changes segmentation: editing it only requires re-coding
-the stored token tables, not re-segmenting. Terms that jieba cuts differently in context can be
-caught with ``patterns`` (regular expressions on the unit text).
+A codebook category holds three kinds of rules, each with a *polarity*:
+
+- ``terms`` / ``patterns`` state a difficulty (polarity ``problem``: 覆盖不到, 两张皮);
+- ``remedy_terms`` / ``remedy_patterns`` name a measure or achievement on the theme (polarity
+  ``remedy``: 组建联合党委, 资源共享); an ``absence`` cue next to one (缺乏协同机制, 资源共享不够)
+  turns it into ``absent_remedy``, which states the difficulty;
+- ``slots`` are compositional rules: word sets that must co-occur inside one clause, in a fixed
+  or either order, with degree adverbs and measure words (``slot_fillers``) or up to ``gap``
+  characters between them (积极性 + 不高 matches 积极性不怎么高 and 兴趣也不高).
+
+Terms are segmented with the *same* ``Segmenter`` as the texts and matched as token sequences,
+so the codebook never changes segmentation: editing it only re-codes the stored token tables.
+Patterns and slots are regular expressions on the sentence text, for phrasings jieba cuts
+variously. ``context.terms`` is the Party-building lexicon of the context gate (see coding.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,6 +34,10 @@ from chainpb.labels import CATEGORIES
 from chainpb.text.segment import Segmenter
 
 TERM_KINDS: tuple[str, ...] = ("terms", "remedy_terms", "exclude")
+# Polarity of a hit. ``absent_remedy`` (a remedy said to be missing or weak) states a difficulty.
+POLARITIES: tuple[str, ...] = ("problem", "remedy", "absent_remedy")
+DIFFICULTY_POLARITIES: frozenset[str] = frozenset({"problem", "absent_remedy"})
+DEFAULT_SCOPE_END = ["，", "。", "；", "：", "！", "？", ",", ";", ":", "!", "?", "\n"]
 DEFAULT_SCHEMA = (
     Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "codebook.schema.yaml"
 )
@@ -63,6 +78,26 @@ class Codebook:
     @property
     def post_cues(self) -> list[str]:
         return list(self.data["negation"]["post_cues"])
+
+    @property
+    def absence_cues(self) -> list[str]:
+        return list(self.data["absence"]["cues"])
+
+    @property
+    def absence_post_cues(self) -> list[str]:
+        return list(self.data["absence"]["post_cues"])
+
+    @property
+    def reframe_cues(self) -> list[str]:
+        return list(self.data["reframe"]["cues"])
+
+    @property
+    def reframe_blockers(self) -> list[str]:
+        return list(self.data["reframe"]["blockers"])
+
+    @property
+    def context_terms(self) -> list[str]:
+        return list(self.data["context"]["terms"])
 
     @property
     def scope_end(self) -> frozenset[str]:
@@ -110,15 +145,30 @@ def _fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
     neg = dict(data.get("negation") or {})
     neg.setdefault("cues", [])
     neg.setdefault("post_cues", [])
-    neg.setdefault("scope_end", ["，", "。", "；", "：", "！", "？", ",", ";", ":", "!", "?", "\n"])
+    neg.setdefault("scope_end", list(DEFAULT_SCOPE_END))
     data["negation"] = neg
+    absence = dict(data.get("absence") or {})
+    absence.setdefault("cues", [])
+    absence.setdefault("post_cues", [])
+    data["absence"] = absence
+    reframe = dict(data.get("reframe") or {})
+    reframe.setdefault("cues", [])
+    reframe.setdefault("blockers", [])
+    data["reframe"] = reframe
+    context = dict(data.get("context") or {})
+    context.setdefault("terms", [])
+    data["context"] = context
+    data.setdefault("slot_fillers", [])
     data.setdefault("none_answers", [])
     data.setdefault("none_patterns", [])
     cats = {}
     for key, spec in data["categories"].items():
         spec = dict(spec)
-        for k in ("remedy_terms", "exclude", "patterns"):
+        for k in ("remedy_terms", "exclude", "patterns", "remedy_patterns"):
             spec.setdefault(k, [])
+        spec["slots"] = [
+            {"order": "fixed", "gap": 0, **slot} for slot in spec.get("slots", [])
+        ]
         spec.setdefault("example", "")
         cats[key] = spec
     data["categories"] = cats
@@ -153,6 +203,7 @@ def validate_codebook(
         )
     data = _fill_defaults(data)
     seen: dict[str, str] = {}
+    seen_slots: dict[str, str] = {}
     for cat in CATEGORIES:
         spec = data["categories"][cat]
         for kind in TERM_KINDS:
@@ -165,8 +216,19 @@ def validate_codebook(
                         "each term may appear once",
                     )
                 seen[term] = where
-        for i, pat in enumerate(spec["patterns"]):
-            _compile_or_raise(pat, f"categories.{cat}.patterns[{i}]", source)
+        for kind in ("patterns", "remedy_patterns"):
+            for i, pat in enumerate(spec[kind]):
+                _compile_or_raise(pat, f"categories.{cat}.{kind}[{i}]", source)
+        for i, slot in enumerate(spec["slots"]):
+            where = f"categories.{cat}.slots[{i}]"
+            if slot["id"] in seen_slots:
+                raise ConfigError(
+                    f"编码本 {source}：组合规则 id「{slot['id']}」在 {seen_slots[slot['id']]} 和 "
+                    f"{where} 重复",
+                    f"codebook {source}: slot id '{slot['id']}' repeats in "
+                    f"{seen_slots[slot['id']]} and {where}",
+                )
+            seen_slots[slot["id"]] = where
     for i, pat in enumerate(data["none_patterns"]):
         _compile_or_raise(pat, f"none_patterns[{i}]", source)
     return Codebook(data=data, source=source)
@@ -198,8 +260,64 @@ def load_codebook(path: str | Path, schema_path: str | Path | None = None) -> Co
 
 
 @dataclass(frozen=True)
+class RegexRule:
+    """A pattern or a slot rule compiled to a regular expression on sentence text.
+
+    ``kind`` is ``terms`` (a difficulty statement) or ``remedy_terms`` (a remedy), so that the
+    matcher applies the same negation and absence rules as to token terms. ``part_order`` maps
+    the regex's capturing groups back to the slot's parts (for "either order" slots).
+    """
+
+    category: str
+    kind: str
+    rule: str  # "pattern", "remedy_pattern" or "slot:<id>"
+    regex: re.Pattern[str]
+    part_order: tuple[int, ...] = ()
+
+
+# Characters that end a clause: slot parts never reach across them.
+_CLAUSE_MARKS = "，。；：！？,;:!?\n、"
+
+
+def _alternation(words: list[str]) -> str:
+    # Longest first, so that 积极性 wins over 积极 when both are listed.
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w) for w in ordered)
+
+
+def slot_regexes(slot: dict[str, Any], fillers: list[str]) -> list[tuple[re.Pattern[str], tuple[int, ...]]]:
+    """Regular expressions of one slot rule: one per admitted order of its parts.
+
+    Between two parts the matcher admits either up to three ``slot_fillers`` (degree adverbs,
+    measure words, numerals: 不太, 两名, 也) or, when the slot sets ``gap``, up to ``gap`` other
+    characters of the same clause (对提升产品质量和效益没有帮助 needs a long gap).
+    """
+    parts = [f"({_alternation(list(p))})" for p in slot["parts"]]
+    filler = f"(?:{_alternation(fillers)})" if fillers else ""
+    widths = slot["gap"] if isinstance(slot["gap"], list) else [slot["gap"]]
+    widths = [int(widths[min(i, len(widths) - 1)]) for i in range(len(parts) - 1)]
+
+    def between(width: int) -> str:
+        options = [f"{filler}{{0,3}}"] if filler else []
+        if width > 0:
+            options.append(f"[^{_CLAUSE_MARKS}]{{0,{width}}}?")
+        return f"(?:{'|'.join(options)})" if options else ""
+
+    orders = [tuple(range(len(parts)))]
+    if slot["order"] == "any":
+        orders = sorted(set(itertools.permutations(range(len(parts)))))
+    out = []
+    for order in orders:
+        pieces = [parts[order[0]]]
+        for junction, part in enumerate(order[1:]):
+            pieces += [between(widths[junction]), parts[part]]
+        out.append((re.compile("".join(pieces)), order))
+    return out
+
+
+@dataclass(frozen=True)
 class CompiledCodebook:
-    """Terms and cues as token sequences, indexed by their first token.
+    """Terms and cues as token sequences, indexed by their first token; patterns and slots as regexes.
 
     ``first_tokens`` is a frozenset so that the scan over a corpus costs one hashed lookup per
     token; only tokens that can start a term pay for a candidate check.
@@ -210,12 +328,21 @@ class CompiledCodebook:
     first_tokens: frozenset[str]
     cues: tuple[tuple[str, ...], ...]
     post_cues: tuple[tuple[str, ...], ...]
+    absence_cues: tuple[tuple[str, ...], ...]
+    absence_post_cues: tuple[tuple[str, ...], ...]
+    reframe_cues: tuple[tuple[str, ...], ...]
+    reframe_blockers: tuple[tuple[str, ...], ...]
     scope_end: frozenset[str]
-    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    regex_rules: tuple[RegexRule, ...]
+    context: re.Pattern[str] | None
 
     @property
     def hash(self) -> str:
         return self.codebook.hash
+
+    @property
+    def patterns(self) -> tuple[RegexRule, ...]:
+        return self.regex_rules
 
     @classmethod
     def build(cls, codebook: Codebook, segmenter: Segmenter) -> CompiledCodebook:
@@ -236,15 +363,34 @@ class CompiledCodebook:
             out = {tuple(segmenter.tokens(w)) for w in words}
             return tuple(sorted((s for s in out if s), key=lambda s: (-len(s), s)))
 
-        patterns = tuple(
-            (cat, re.compile(p)) for cat in CATEGORIES for p in codebook.category(cat)["patterns"]
-        )
+        rules: list[RegexRule] = []
+        fillers = list(codebook.data["slot_fillers"])
+        for cat in CATEGORIES:
+            spec = codebook.category(cat)
+            rules += [RegexRule(cat, "terms", "pattern", re.compile(p)) for p in spec["patterns"]]
+            rules += [
+                RegexRule(cat, "remedy_terms", "remedy_pattern", re.compile(p))
+                for p in spec["remedy_patterns"]
+            ]
+            for slot in spec["slots"]:
+                kind = "terms" if slot["polarity"] == "problem" else "remedy_terms"
+                for regex, order in slot_regexes(slot, fillers):
+                    rules.append(RegexRule(cat, kind, f"slot:{slot['id']}", regex, order))
+        terms = codebook.context_terms
+        context = re.compile(_alternation(terms)) if terms else None
         return cls(
             codebook=codebook,
             by_first=by_first,
             first_tokens=frozenset(by_first),
             cues=seqs(codebook.cues),
             post_cues=seqs(codebook.post_cues),
+            absence_cues=seqs(codebook.absence_cues),
+            absence_post_cues=seqs(codebook.absence_post_cues),
+            reframe_cues=seqs(codebook.reframe_cues),
+            reframe_blockers=seqs(
+                codebook.reframe_blockers + codebook.cues + codebook.absence_cues
+            ),
             scope_end=codebook.scope_end,
-            patterns=patterns,
+            regex_rules=tuple(rules),
+            context=context,
         )

@@ -1,24 +1,42 @@
-"""Dictionary coding of the four difficulties with negation, on stored token tables.
+"""Dictionary coding of the four difficulties with polarity, negation and a Party-building gate.
 
 Matching
-  Coding reads ``tokens_<source>.parquet`` (never re-segments). Codebook ``patterns`` are
-  matched first, on the text of each sentence, because they exist for phrases jieba cuts badly;
+  Coding reads ``tokens_<source>.parquet`` (never re-segments). Regular-expression rules
+  (``patterns``, ``remedy_patterns`` and the compiled ``slots``) are matched first, on the text
+  of each sentence, longest match first, because they exist for phrasings jieba cuts variously;
   then terms are matched as token sequences, longest first, left to right, non-overlapping, and
   never across a sentence boundary. ``exclude`` terms take part in the same matching (so 网络覆盖
   wins over 覆盖) and their hits are kept with ``excluded=True`` but not counted.
 
-Negation (a hit is kept with ``negated=True`` and the cue, and is not counted)
-  - pre-cue: a ``negation.cues`` token sequence earlier in the same clause (不存在覆盖难的问题).
-    The clause runs back to the previous clause mark (``negation.scope_end``: ，。；：！？ …) or
-    the start of the sentence.
-  - post-cue: a ``negation.post_cues`` sequence later in the same clause (覆盖难的问题不存在,
-    两张皮现象不明显).
+Polarity (column ``polarity``)
+  - ``problem``: a difficulty term, pattern or problem slot (覆盖不到, 两张皮, 积极性不高).
+  - ``remedy``: a remedy term, pattern or slot (组建联合党委, 实现全覆盖, 搭建共享平台), and a
+    difficulty named as the target of a measure: a ``reframe`` cue earlier in the clause
+    (破解组织覆盖难, 打破资源壁垒, 防止“两张皮”) makes the hit a remedy — unless a blocker, a
+    negation or an absence cue stands before that cue (尚未解决两张皮问题, 希望解决经费不足的问题
+    stay problems).
+  - ``absent_remedy``: a remedy with an ``absence`` cue in its clause, before it (缺乏协同机制,
+    尚未建立联席会议) or after it (资源共享不够, 配套政策不完善). It states the difficulty.
+
+Negation (a hit is kept with ``negated=True`` and the cue; it is not a difficulty)
+  - pre-cue: a ``negation.cues`` sequence earlier in the same clause (不存在覆盖难的问题). The
+    clause runs back to the previous clause mark (``negation.scope_end``) or the sentence start.
+  - post-cue: a ``negation.post_cues`` sequence later in the same clause (两张皮现象不明显).
   - Tokens inside any hit are never cues: 无专职 / 没有专职 are difficulty terms, and their 无 /
     没有 neither negate themselves nor a later term in the clause.
-  - ``remedy_terms`` (资源共享, 粘性, 全覆盖 …) name what is missing; "没有形成资源共享机制" is the
-    difficulty, so pre-cues do not negate them; post-cues do.
-  A remedy framed as a problem ("不存在资源共享方面的困难") is matched as a whole by a
-  ``patterns`` entry of the codebook (a difficulty expression), so the pre-cue negates it.
+  - Problems take both; an ``absent_remedy`` is negated by a pre-cue before its absence cue or
+    a post-cue after it (不存在资源共享不够的问题); a plain remedy is never negated.
+
+Party-building context (column ``in_context``)
+  A hit is in context when its sentence or paragraph (``window``) contains a ``context.terms``
+  word (党组织, 党建, 支部 …). With ``context_gate=True`` (policy texts, by default) a hit out of
+  context gets status ``no_context`` and counts for nothing; it stays in the table so the KWIC
+  shows it. Open answers to a question about Party-building difficulties are not gated.
+
+Status (column ``status``), in order of precedence: ``excluded``, ``no_context``, ``negated``,
+``problem`` (a difficulty: polarity problem or absent_remedy) and ``remedy``. Difficulty
+measures count ``problem``; theme attention counts ``problem``, ``remedy`` and ``negated``
+(a denial still speaks to the theme).
 """
 
 from __future__ import annotations
@@ -40,12 +58,20 @@ HIT_COLUMNS = [
     "term",
     "start",
     "end",
+    "polarity",
+    "rule",
+    "slots",
     "negated",
     "cue",
     "excluded",
+    "in_context",
+    "status",
     "codebook_hash",
 ]
 STATUSES = ("coded", "none", "missing")
+HIT_STATUSES = ("excluded", "no_context", "negated", "problem", "remedy")
+ATTENTION_STATUSES = frozenset({"problem", "remedy", "negated"})
+CONTEXT_WINDOWS = ("sentence", "paragraph")
 
 
 @dataclass
@@ -54,83 +80,115 @@ class _Hit:
     i1: int  # one past the last token
     category: str
     term: str
-    kind: str
+    kind: str  # terms | remedy_terms | exclude
     start: int
     end: int
+    rule: str = "term"
+    slots: str = ""
+    polarity: str = "problem"
     negated: bool = False
     cue: str = ""
+    in_context: bool = True
+    status: str = "problem"
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """The token table as plain lists (one hashed lookup per token is the hot loop)."""
+
+    docs: list[str]
+    toks: list[str]
+    sids: list[int]
+    pids: list[int]
+    starts: list[int]
+    ends: list[int]
+
+    def same_sentence(self, i: int, j: int) -> bool:
+        return self.docs[j] == self.docs[i] and self.sids[j] == self.sids[i]
 
 
 def code_tokens(
     tokens: pd.DataFrame,
     compiled: CompiledCodebook,
     texts: Mapping[str, str] | None = None,
+    *,
+    context_gate: bool = False,
+    context_window: str = "paragraph",
 ) -> pd.DataFrame:
     """Hits table (``hits_<source>.parquet``) of a token table.
 
-    ``texts`` maps ``doc_id`` to the normalised text; it is needed only for ``patterns``
-    (without it, patterns are skipped). Rows are sorted by ``doc_id, start, end, category``.
+    ``texts`` maps ``doc_id`` to the normalised text; it is needed for the regular-expression
+    rules and the context check (without it, both are skipped and every hit is in context).
+    ``context_gate`` leaves hits out of a Party-building context uncounted; ``context_window``
+    is ``sentence`` or ``paragraph``. Rows are sorted by ``doc_id, start, end, category``.
     """
+    if context_window not in CONTEXT_WINDOWS:
+        raise ValueError(f"context_window must be one of {CONTEXT_WINDOWS}, got {context_window!r}")
     tokens = tokens.sort_values(["doc_id", "token_index"], kind="stable")
-    docs: list[str] = tokens["doc_id"].astype(str).tolist()
-    toks: list[str] = tokens["token"].astype(str).tolist()
-    sids: list[int] = tokens["sentence_id"].tolist()
-    pids: list[int] = tokens["paragraph_id"].tolist()
-    starts: list[int] = tokens["start"].tolist()
-    ends: list[int] = tokens["end"].tolist()
-    n = len(toks)
+    t = _Tokens(
+        docs=tokens["doc_id"].astype(str).tolist(),
+        toks=tokens["token"].astype(str).tolist(),
+        sids=tokens["sentence_id"].tolist(),
+        pids=tokens["paragraph_id"].tolist(),
+        starts=tokens["start"].tolist(),
+        ends=tokens["end"].tolist(),
+    )
+    n = len(t.toks)
 
     hits: list[_Hit] = []
     covered: set[int] = set()
-    if texts is not None and compiled.patterns:
-        hits.extend(_pattern_hits(docs, sids, starts, ends, texts, compiled, covered))
+    if texts is not None and compiled.regex_rules:
+        hits.extend(_regex_hits(t, texts, compiled, covered))
 
     # One hashed lookup per token over the whole corpus; only tokens that can open a term are
     # visited in Python.
     first = compiled.first_tokens
-    candidates = [i for i, t in enumerate(toks) if t in first]
+    candidates = [i for i, tok in enumerate(t.toks) if tok in first]
     by_first = compiled.by_first
     next_free = 0
     for i in candidates:
         if i < next_free or i in covered:
             continue
-        for entry in by_first[toks[i]]:
+        for entry in by_first[t.toks[i]]:
             k = len(entry.tokens)
             j = i + k - 1
-            if j >= n or sids[j] != sids[i] or docs[j] != docs[i]:
+            if j >= n or not t.same_sentence(i, j):
                 continue
-            if k > 1 and tuple(toks[i : i + k]) != entry.tokens:
+            if k > 1 and tuple(t.toks[i : i + k]) != entry.tokens:
                 continue
             if covered and any(x in covered for x in range(i, i + k)):
                 continue
-            hits.append(_Hit(i, i + k, entry.category, entry.term, entry.kind, starts[i], ends[j]))
+            hits.append(
+                _Hit(i, i + k, entry.category, entry.term, entry.kind, t.starts[i], t.ends[j])
+            )
             covered.update(range(i, i + k))
             next_free = i + k
             break
 
-    scope_end = compiled.scope_end
     for h in hits:
-        cue = ""
-        if h.kind != "remedy_terms":
-            cue = _find_pre_cue(h.i0, toks, docs, sids, covered, scope_end, compiled.cues)
-        if not cue:
-            cue = _find_post_cue(h.i1, toks, docs, sids, covered, scope_end, compiled.post_cues)
-        if cue:
-            h.negated = True
-            h.cue = cue
+        _resolve_polarity(h, t, covered, compiled)
+    if texts is not None and compiled.context is not None:
+        _mark_context(hits, t, texts, compiled, context_window)
+    for h in hits:
+        h.status = _status(h, context_gate)
 
     out = pd.DataFrame(
         {
-            "doc_id": pd.Series([docs[h.i0] for h in hits], dtype="string"),
-            "sentence_id": pd.Series([sids[h.i0] for h in hits], dtype="int64"),
-            "paragraph_id": pd.Series([pids[h.i0] for h in hits], dtype="int64"),
+            "doc_id": pd.Series([t.docs[h.i0] for h in hits], dtype="string"),
+            "sentence_id": pd.Series([t.sids[h.i0] for h in hits], dtype="int64"),
+            "paragraph_id": pd.Series([t.pids[h.i0] for h in hits], dtype="int64"),
             "category": pd.Series([h.category for h in hits], dtype="string"),
             "term": pd.Series([h.term for h in hits], dtype="string"),
             "start": pd.Series([h.start for h in hits], dtype="int64"),
             "end": pd.Series([h.end for h in hits], dtype="int64"),
+            "polarity": pd.Series([h.polarity for h in hits], dtype="string"),
+            "rule": pd.Series([h.rule for h in hits], dtype="string"),
+            "slots": pd.Series([h.slots for h in hits], dtype="string"),
             "negated": pd.Series([h.negated for h in hits], dtype="bool"),
             "cue": pd.Series([h.cue for h in hits], dtype="string"),
             "excluded": pd.Series([h.kind == "exclude" for h in hits], dtype="bool"),
+            "in_context": pd.Series([h.in_context for h in hits], dtype="bool"),
+            "status": pd.Series([h.status for h in hits], dtype="string"),
             "codebook_hash": pd.Series([compiled.hash] * len(hits), dtype="string"),
         }
     )
@@ -139,69 +197,101 @@ def code_tokens(
     )
 
 
-def _pattern_hits(docs, sids, starts, ends, texts, compiled, covered) -> list[_Hit]:
-    out: list[_Hit] = []
-    n = len(docs)
-    a = 0
-    while a < n:
-        b = a
-        while b < n and docs[b] == docs[a] and sids[b] == sids[a]:
-            b += 1
-        text = texts.get(docs[a])
-        if text is not None:
-            s0, s1 = starts[a], ends[b - 1]
-            sentence = text[s0:s1]
-            tok_starts = starts[a:b]
-            for cat, pat in compiled.patterns:
-                for m in pat.finditer(sentence):
-                    if m.end() == m.start():
-                        continue
-                    c0, c1 = s0 + m.start(), s0 + m.end()
-                    # Tokens overlapping the match: from the token holding c0 to the one
-                    # holding c1 - 1.
-                    i0 = a + max(bisect.bisect_right(tok_starts, c0) - 1, 0)
-                    i1 = a + bisect.bisect_left(tok_starts, c1)
-                    if any(x in covered for x in range(i0, i1)):
-                        continue
-                    out.append(_Hit(i0, i1, cat, text[c0:c1], "terms", c0, c1))
-                    covered.update(range(i0, i1))
-        a = b
-    return out
+def _status(h: _Hit, context_gate: bool) -> str:
+    if h.kind == "exclude":
+        return "excluded"
+    if context_gate and not h.in_context:
+        return "no_context"
+    if h.negated:
+        return "negated"
+    return "remedy" if h.polarity == "remedy" else "problem"
 
 
-def _find_pre_cue(i0, toks, docs, sids, covered, scope_end, cues) -> str:
-    j = i0 - 1
+def _resolve_polarity(h: _Hit, t: _Tokens, covered: set[int], cb: CompiledCodebook) -> None:
+    """Set polarity, negation and cue of one hit (see the module docstring)."""
+    if h.kind == "exclude":
+        h.polarity = "remedy"
+        return
+    lo, hi = _clause(h.i0, h.i1, t, cb.scope_end)
+    if h.kind == "terms":
+        h.polarity = "problem"
+        reframe, r_at = _find_before(h.i0, lo, t.toks, covered, cb.reframe_cues)
+        if reframe:
+            blocked, _ = _find_before(r_at, lo, t.toks, covered, cb.reframe_blockers)
+            if not blocked:
+                h.polarity, h.cue = "remedy", reframe
+                return
+            # 尚未解决两张皮问题: the cue negates the solving verb, not the difficulty
+            lo = r_at + 1
+        cue, _ = _find_before(h.i0, lo, t.toks, covered, cb.cues)
+        if not cue:
+            cue, _, _ = _find_after(h.i1, hi, t.toks, covered, cb.post_cues)
+        if cue:
+            h.negated, h.cue = True, cue
+        return
+    # remedy_terms: a remedy, unless an absence cue says it is missing or weak
+    absent, a_at = _find_before(h.i0, lo, t.toks, covered, cb.absence_cues)
+    after = h.i1
+    if not absent:
+        absent, a_start, a_end = _find_after(h.i1, hi, t.toks, covered, cb.absence_post_cues)
+        # "资源共享方面没什么困难": the denial comes first and holds the absence word
+        denial, d_start, _ = _find_after(h.i1, hi, t.toks, covered, cb.post_cues)
+        if denial and (not absent or d_start < a_start):
+            h.polarity, h.negated, h.cue = "absent_remedy", True, denial
+            return
+        a_at, after = h.i0, a_end
+    if not absent:
+        h.polarity = "remedy"
+        return
+    h.polarity, h.cue = "absent_remedy", absent
+    denial, _ = _find_before(min(a_at, h.i0), lo, t.toks, covered, cb.cues)
+    if not denial:
+        denial, _, _ = _find_after(after, hi, t.toks, covered, cb.post_cues)
+    if denial:
+        h.negated, h.cue = True, f"{denial}+{absent}"
+
+
+_LIST_NUMBERS = frozenset("0123456789一二三四五六七八九十")
+
+
+def _ends_clause(t: _Tokens, i: int, scope_end: frozenset[str]) -> bool:
+    """A clause mark, or the number of a list item ("1、", "2、"), which starts a new point
+    even where a respondent typed no comma before it."""
+    tok = t.toks[i]
+    if tok in scope_end:
+        return True
+    return tok == "、" and i > 0 and bool(t.toks[i - 1]) and set(t.toks[i - 1]) <= _LIST_NUMBERS
+
+
+def _clause(i0: int, i1: int, t: _Tokens, scope_end: frozenset[str]) -> tuple[int, int]:
+    """Token range [lo, hi) of the clause around tokens [i0, i1)."""
     lo = i0
-    while j >= 0 and docs[j] == docs[i0] and sids[j] == sids[i0] and toks[j] not in scope_end:
-        lo = j
-        j -= 1
-    # Nearest cue first: walk back from the term to the clause start.
+    while lo - 1 >= 0 and t.same_sentence(i0, lo - 1) and not _ends_clause(t, lo - 1, scope_end):
+        lo -= 1
+    hi = i1
+    anchor = max(i1 - 1, 0)
+    n = len(t.toks)
+    while hi < n and t.same_sentence(anchor, hi) and not _ends_clause(t, hi, scope_end):
+        hi += 1
+    return lo, hi
+
+
+def _find_before(i0, lo, toks, covered, cues) -> tuple[str, int]:
+    """Nearest cue ending before token ``i0`` and starting at or after ``lo``: (cue, start)."""
     for end in range(i0 - 1, lo - 1, -1):
         if end in covered:
             continue
         for cue in cues:
-            k = len(cue)
-            s = end - k + 1
+            s = end - len(cue) + 1
             if s < lo:
                 continue
             if tuple(toks[s : end + 1]) == cue and not any(x in covered for x in range(s, end + 1)):
-                return "".join(cue)
-    return ""
+                return "".join(cue), s
+    return "", -1
 
 
-def _find_post_cue(i1, toks, docs, sids, covered, scope_end, cues) -> str:
-    if i1 <= 0:
-        return ""
-    anchor = i1 - 1
-    hi = i1
-    n = len(toks)
-    while (
-        hi < n
-        and docs[hi] == docs[anchor]
-        and sids[hi] == sids[anchor]
-        and toks[hi] not in scope_end
-    ):
-        hi += 1
+def _find_after(i1, hi, toks, covered, cues) -> tuple[str, int, int]:
+    """First cue starting at or after token ``i1`` and ending before ``hi``: (cue, start, end)."""
     for s in range(i1, hi):
         if s in covered:
             continue
@@ -210,21 +300,100 @@ def _find_post_cue(i1, toks, docs, sids, covered, scope_end, cues) -> str:
             if s + k > hi:
                 continue
             if tuple(toks[s : s + k]) == cue and not any(x in covered for x in range(s, s + k)):
-                return "".join(cue)
-    return ""
+                return "".join(cue), s, s + k
+    return "", -1, -1
+
+
+def _sentences(t: _Tokens) -> list[tuple[int, int]]:
+    """Token ranges [a, b) of the sentences, in table order."""
+    out = []
+    n = len(t.docs)
+    a = 0
+    while a < n:
+        b = a
+        while b < n and t.docs[b] == t.docs[a] and t.sids[b] == t.sids[a]:
+            b += 1
+        out.append((a, b))
+        a = b
+    return out
+
+
+def _regex_hits(t: _Tokens, texts, compiled: CompiledCodebook, covered: set[int]) -> list[_Hit]:
+    """Hits of patterns and slots: per sentence, longest match first, non-overlapping."""
+    out: list[_Hit] = []
+    for a, b in _sentences(t):
+        text = texts.get(t.docs[a])
+        if text is None:
+            continue
+        s0, s1 = t.starts[a], t.ends[b - 1]
+        sentence = text[s0:s1]
+        tok_starts = t.starts[a:b]
+        found = []
+        for order, rule in enumerate(compiled.regex_rules):
+            for m in rule.regex.finditer(sentence):
+                if m.end() == m.start():
+                    continue
+                found.append((-(m.end() - m.start()), m.start(), order, m))
+        found.sort(key=lambda f: f[:3])
+        for _, _, order, m in found:
+            rule = compiled.regex_rules[order]
+            c0, c1 = s0 + m.start(), s0 + m.end()
+            # Tokens overlapping the match: from the token holding c0 to the one holding c1 - 1.
+            i0 = a + max(bisect.bisect_right(tok_starts, c0) - 1, 0)
+            i1 = a + bisect.bisect_left(tok_starts, c1)
+            if any(x in covered for x in range(i0, i1)):
+                continue
+            slots = ""
+            if rule.part_order:
+                groups = m.groups()
+                parts = [""] * len(rule.part_order)
+                for pos, part in enumerate(rule.part_order):
+                    parts[part] = groups[pos]
+                slots = "+".join(parts)
+            out.append(
+                _Hit(i0, i1, rule.category, text[c0:c1], rule.kind, c0, c1, rule.rule, slots)
+            )
+            covered.update(range(i0, i1))
+    return out
+
+
+def _mark_context(hits, t: _Tokens, texts, compiled: CompiledCodebook, window: str) -> None:
+    """``in_context`` of every hit: does its sentence or paragraph hold a context term?"""
+    ids = t.sids if window == "sentence" else t.pids
+    spans: dict[tuple[str, int], tuple[int, int]] = {}
+    for doc, unit, s, e in zip(t.docs, ids, t.starts, t.ends, strict=True):
+        key = (doc, unit)
+        if key in spans:
+            spans[key] = (spans[key][0], e)
+        else:
+            spans[key] = (s, e)
+    cache: dict[tuple[str, int], bool] = {}
+    for h in hits:
+        key = (t.docs[h.i0], ids[h.i0])
+        if key not in cache:
+            s, e = spans[key]
+            text = texts.get(key[0])
+            cache[key] = text is None or compiled.context.search(text, s, e) is not None
+        h.in_context = cache[key]
 
 
 def counted(hits: pd.DataFrame) -> pd.DataFrame:
-    """Hits that count as the difficulty: neither negated nor excluded."""
-    return hits[~hits["negated"] & ~hits["excluded"]]
+    """Hits that state a difficulty (status ``problem``): the difficulty measures count these."""
+    return hits[hits["status"] == "problem"]
+
+
+def attended(hits: pd.DataFrame) -> pd.DataFrame:
+    """Hits that speak to a theme (problem, remedy or a denial): theme attention counts these."""
+    return hits[hits["status"].isin(ATTENTION_STATUSES)]
 
 
 def code_units(tokens: pd.DataFrame, hits: pd.DataFrame, unit: str = "sentence") -> pd.DataFrame:
     """Units table (``units_<source>.parquet``): one row per coding unit.
 
-    Columns ``doc_id, unit_id, start, end, n_tokens`` and per category the number of counted
-    hits (``coverage`` … ``resource``), plus ``codebook_hash``. ``unit`` is sentence, paragraph
-    or document; ``unit_id`` is numbered as in ``segment_documents``.
+    Columns ``doc_id, unit_id, start, end, n_tokens``; per category the number of hits that
+    state the difficulty (``coverage`` … ``resource``) and of hits that speak to the theme
+    (``theme_coverage`` …); and ``codebook_hash``. ``unit`` is sentence, paragraph or document;
+    ``unit_id`` is numbered as in ``segment_documents``.
     """
     tok = tokens.assign(
         unit_id=[
@@ -237,17 +406,21 @@ def code_units(tokens: pd.DataFrame, hits: pd.DataFrame, unit: str = "sentence")
         .agg(start=("start", "min"), end=("end", "max"), n_tokens=("token", "size"))
         .reset_index()
     )
-    c = counted(hits)
-    c = c.assign(
-        unit_id=[
-            unit_of(unit, s, p) for s, p in zip(c["sentence_id"], c["paragraph_id"], strict=True)
-        ]
-    )
-    counts = c.groupby(["doc_id", "unit_id", "category"]).size().unstack("category", fill_value=0)
-    counts = counts.reindex(columns=list(CATEGORIES), fill_value=0).reset_index()
-    units = units.merge(counts, on=["doc_id", "unit_id"], how="left")
-    for cat in CATEGORIES:
-        units[cat] = units[cat].fillna(0).astype("int64")
+    for selected, prefix in ((counted(hits), ""), (attended(hits), "theme_")):
+        c = selected.assign(
+            unit_id=[
+                unit_of(unit, s, p)
+                for s, p in zip(selected["sentence_id"], selected["paragraph_id"], strict=True)
+            ]
+        )
+        counts = (
+            c.groupby(["doc_id", "unit_id", "category"]).size().unstack("category", fill_value=0)
+        )
+        counts = counts.reindex(columns=list(CATEGORIES), fill_value=0)
+        counts.columns = [f"{prefix}{cat}" for cat in counts.columns]
+        units = units.merge(counts.reset_index(), on=["doc_id", "unit_id"], how="left")
+        for cat in CATEGORIES:
+            units[f"{prefix}{cat}"] = units[f"{prefix}{cat}"].fillna(0).astype("int64")
     hash_values = hits["codebook_hash"].unique().tolist() if len(hits) else []
     units["codebook_hash"] = pd.Series(
         [hash_values[0] if hash_values else ""] * len(units), dtype="string"
@@ -273,21 +446,26 @@ def code_texts(
     texts: Sequence[str | None],
     codebook: Codebook | CompiledCodebook,
     segmenter: Segmenter,
+    *,
+    context_gate: bool = False,
+    context_window: str = "paragraph",
 ) -> pd.DataFrame:
     """Code a list of (normalised) texts; one row per text, in input order.
 
-    Columns: ``text_id`` (position), ``coverage, ideology, effectiveness, resource`` (0/1
-    presence of a counted hit; missing for blank texts) and ``status``. For validation against
-    gold codes.
+    Columns: ``text_id`` (position); ``coverage, ideology, effectiveness, resource`` (0/1: a hit
+    states the difficulty; missing for blank texts); ``theme_<cat>`` (0/1: a hit speaks to the
+    theme — problem, remedy or denial); ``status``. For validation against hand codes.
     """
     compiled = codebook if isinstance(codebook, CompiledCodebook) else codebook.compile(segmenter)
     ids = [f"{i:09d}" for i in range(len(texts))]
     df = pd.DataFrame({"doc_id": ids, "text": list(texts)})
     tokens = segment_documents(df, "doc_id", "text", segmenter)
     text_map = {i: ("" if t is None else str(t)) for i, t in zip(ids, texts, strict=True)}
-    hits = code_tokens(tokens, compiled, text_map)
-    c = counted(hits)
-    per = c.groupby(["doc_id", "category"]).size()
+    hits = code_tokens(
+        tokens, compiled, text_map, context_gate=context_gate, context_window=context_window
+    )
+    per = counted(hits).groupby(["doc_id", "category"]).size()
+    theme = attended(hits).groupby(["doc_id", "category"]).size()
     rows = []
     for pos, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
         n_total = sum(int(per.get((doc_id, cat), 0)) for cat in CATEGORIES)
@@ -295,9 +473,14 @@ def code_texts(
         row: dict[str, object] = {"text_id": pos}
         for cat in CATEGORIES:
             row[cat] = pd.NA if status == "missing" else int(per.get((doc_id, cat), 0) > 0)
+        for cat in CATEGORIES:
+            row[f"theme_{cat}"] = (
+                pd.NA if status == "missing" else int(theme.get((doc_id, cat), 0) > 0)
+            )
         row["status"] = status
         rows.append(row)
-    out = pd.DataFrame(rows, columns=["text_id", *CATEGORIES, "status"])
-    for cat in CATEGORIES:
-        out[cat] = out[cat].astype("Int64")
+    columns = ["text_id", *CATEGORIES, *(f"theme_{c}" for c in CATEGORIES), "status"]
+    out = pd.DataFrame(rows, columns=columns)
+    for col in columns[1:-1]:
+        out[col] = out[col].astype("Int64")
     return out

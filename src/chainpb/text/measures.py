@@ -1,6 +1,14 @@
-"""Difficulty measures from coded hits: per respondent, per document, per city.
+"""Difficulty and theme-attention measures from coded hits: per respondent, document, city.
 
-Only counted hits enter a measure: negated and excluded hits stay in the hits table for audit.
+Two measures, never mixed (chainpb.text.coding explains the statuses):
+
+- **difficulty**: hits that state a difficulty (status ``problem``: a problem, or a remedy said
+  to be missing or weak). Firms' ``diff_<cat>`` and the policy texts' difficulty statements.
+- **attention**: hits that speak to a theme (``problem``, ``remedy`` or a denial), for policy
+  texts only: how much a city's documents attend to an area, which is not a difficulty.
+
+Hits that are negated-only, excluded or outside a Party-building context stay in the hits table
+for audit and enter neither measure.
 Token counts for densities leave out punctuation tokens, so that a density per 1,000 tokens
 means per 1,000 words, whatever the punctuation style of a document.
 """
@@ -13,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from chainpb.text.codebook import CATEGORIES, Codebook
-from chainpb.text.coding import answer_status, counted
+from chainpb.text.coding import answer_status, attended, counted
 
 
 def is_punctuation(token: str) -> bool:
@@ -68,23 +76,32 @@ def firm_difficulty(
     return out.sort_values(id_col, kind="stable").reset_index(drop=True)
 
 
-def document_emphasis(tokens: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    """Per document and category: ``doc_id, category, hits, tokens, per_1000_tokens``.
+MEASURES: tuple[str, ...] = ("attention", "difficulty")
 
-    Every (document, category) pair appears, with 0 hits where a category is absent.
-    """
+
+def _measure_hits(hits: pd.DataFrame, measure: str) -> pd.DataFrame:
+    return attended(hits) if measure == "attention" else counted(hits)
+
+
+def document_themes(tokens: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+    """Per document, measure and category: ``doc_id, measure, category, hits, tokens,
+    per_1000_tokens``. Every (document, measure, category) appears, with 0 where absent."""
     words = word_counts(tokens)
-    per = counted(hits).groupby(["doc_id", "category"]).size()
-    rows = [
-        (doc, cat, int(per.get((doc, cat), 0)), int(words[doc]))
-        for doc in sorted(words.index.astype(str))
-        for cat in CATEGORIES
-    ]
-    out = pd.DataFrame(rows, columns=["doc_id", "category", "hits", "tokens"])
+    rows = []
+    for measure in MEASURES:
+        per = _measure_hits(hits, measure).groupby(["doc_id", "category"]).size()
+        rows += [
+            (doc, measure, cat, int(per.get((doc, cat), 0)), int(words[doc]))
+            for doc in sorted(words.index.astype(str))
+            for cat in CATEGORIES
+        ]
+    out = pd.DataFrame(rows, columns=["doc_id", "measure", "category", "hits", "tokens"])
     out["per_1000_tokens"] = _per_1000(out["hits"], out["tokens"])
-    out["doc_id"] = out["doc_id"].astype("string")
-    out["category"] = out["category"].astype("string")
-    return out
+    for col in ("doc_id", "measure", "category"):
+        out[col] = out[col].astype("string")
+    return out.sort_values(["doc_id", "measure", "category"], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def _per_1000(hits: pd.Series, tokens: pd.Series) -> pd.Series:
@@ -93,15 +110,15 @@ def _per_1000(hits: pd.Series, tokens: pd.Series) -> pd.Series:
     return pd.Series(vals, index=hits.index, dtype="float64")
 
 
-def policy_emphasis(
+def policy_themes(
     policies: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFrame
 ) -> pd.DataFrame:
-    """``policy_emphasis.parquet``: per city and category the emphasis in policy texts.
+    """``policy_themes.parquet``: per city, measure and category, from the city's policy texts.
 
-    ``policies`` has ``city_key, doc_id``. Columns: ``city_key, category, hits`` (counted hits
-    in the city's documents), ``tokens`` (the city's word tokens), ``per_1000_tokens``, and
-    ``share`` (the category's hits / all counted hits of the city; missing when the city has
-    none).
+    ``policies`` has ``city_key, doc_id``. Columns: ``city_key, measure`` (``attention`` —
+    mentions of the theme; ``difficulty`` — statements of the difficulty), ``category, hits``,
+    ``tokens`` (the city's word tokens), ``per_1000_tokens``, and ``share`` (the category's hits
+    / all the city's hits of that measure; missing when the city has none).
     """
     doc_city = dict(
         zip(policies["doc_id"].astype(str), policies["city_key"].astype(str), strict=True)
@@ -112,21 +129,25 @@ def policy_emphasis(
         city = doc_city.get(str(doc))
         if city is not None:
             city_tokens[city] = city_tokens.get(city, 0) + int(n)
-    c = counted(hits)
-    c = c.assign(city_key=c["doc_id"].astype(str).map(doc_city))
-    per = c.groupby(["city_key", "category"]).size()
     rows = []
-    for city in sorted(set(doc_city.values())):
-        total = int(sum(per.get((city, cat), 0) for cat in CATEGORIES))
-        for cat in CATEGORIES:
-            h = int(per.get((city, cat), 0))
-            rows.append((city, cat, h, city_tokens.get(city, 0), h / total if total else np.nan))
-    out = pd.DataFrame(rows, columns=["city_key", "category", "hits", "tokens", "share"])
+    for measure in MEASURES:
+        c = _measure_hits(hits, measure)
+        c = c.assign(city_key=c["doc_id"].astype(str).map(doc_city))
+        per = c.groupby(["city_key", "category"]).size()
+        for city in sorted(set(doc_city.values())):
+            total = int(sum(per.get((city, cat), 0) for cat in CATEGORIES))
+            for cat in CATEGORIES:
+                h = int(per.get((city, cat), 0))
+                share = h / total if total else np.nan
+                rows.append((city, measure, cat, h, city_tokens.get(city, 0), share))
+    out = pd.DataFrame(
+        rows, columns=["city_key", "measure", "category", "hits", "tokens", "share"]
+    )
     out["per_1000_tokens"] = _per_1000(out["hits"], out["tokens"])
-    out = out[["city_key", "category", "hits", "tokens", "per_1000_tokens", "share"]]
-    out["city_key"] = out["city_key"].astype("string")
-    out["category"] = out["category"].astype("string")
-    return out.reset_index(drop=True)
+    out = out[["city_key", "measure", "category", "hits", "tokens", "per_1000_tokens", "share"]]
+    for col in ("city_key", "measure", "category"):
+        out[col] = out[col].astype("string")
+    return out.sort_values(["city_key", "measure"], kind="stable").reset_index(drop=True)
 
 
 def city_difficulty_shares(firms: pd.DataFrame) -> pd.DataFrame:
