@@ -163,9 +163,11 @@ def test_lack_of_full_time_staff_is_a_difficulty_not_a_negation(compiled, segmen
     ("text", "expected"),
     [
         # remedies and achievements are attention to a theme, not a difficulty
-        ("实现党组织全覆盖", [("全覆盖", "coverage", "remedy", "remedy")]),
+        # 全覆盖 counts only with a Party object (a remedy pattern); bare 全覆盖 is excluded
+        ("实现党组织全覆盖", [("党组织全覆盖", "coverage", "remedy", "remedy")]),
         ("搭建资源共享平台", [("搭建资源共享平台", "resource", "remedy", "remedy")]),
-        ("园区党组织已经全覆盖了", [("全覆盖", "coverage", "remedy", "remedy")]),
+        ("园区党组织已经全覆盖了", [("党组织已经全覆盖", "coverage", "remedy", "remedy")]),
+        ("基本医疗保险实现全覆盖", [("全覆盖", "coverage", "remedy", "excluded")]),
         # a difficulty named as the target of a measure (reframe verb) is a remedy
         ("打破资源壁垒", [("壁垒", "resource", "remedy", "remedy")]),
         ("防止党建和业务“两张皮”", [("两张皮", "effectiveness", "remedy", "remedy")]),
@@ -220,8 +222,7 @@ def test_slot_rules(text, category, slots, compiled, segmenter):
 
 def test_slot_does_not_reach_across_a_clause_or_past_its_gap(compiled, segmenter):
     # 积极性很高，…不够 — the comma ends the clause; 就是党员 has no numeral
-    # (积极性 alone is a remedy term: attention, not a difficulty)
-    assert hits_of("积极性很高，场地不够大", compiled, segmenter)["status"].tolist() == ["remedy"]
+    assert hits_of("积极性很高，场地不够大", compiled, segmenter).empty
     assert hits_of("老板自己就是党员，很支持", compiled, segmenter).empty
     # the part-time-staff slot codes ideology, not coverage (顾不过来 is not a coverage term)
     h = hits_of("兼职党务人员一个人顾不过来", compiled, segmenter)
@@ -251,16 +252,30 @@ def test_context_gate(compiled, segmenter):
     df = pd.DataFrame({"doc_id": ["x"], "text": [text]})
     tokens = segment_documents(df, "doc_id", "text", segmenter)
     gated = code_tokens(tokens, compiled, {"x": text}, context_gate=True)
+    # bare 全覆盖 is an exclude term (social insurance); 融合发展 of industries has no Party word
+    # in its paragraph; 党组织…全覆盖 is a coverage remedy in context
     assert quads(gated) == [
-        ("全覆盖", "coverage", "remedy", "no_context"),
+        ("全覆盖", "coverage", "remedy", "excluded"),
         ("融合发展", "effectiveness", "remedy", "no_context"),
-        ("全覆盖", "coverage", "remedy", "remedy"),
+        ("党组织要实现全覆盖", "coverage", "remedy", "remedy"),
     ]
     assert gated["in_context"].tolist() == [False, False, True]
     # without the gate (open answers) the same hits count, and in_context is still recorded
     open_ = code_tokens(tokens, compiled, {"x": text}, context_gate=False)
-    assert open_["status"].tolist() == ["remedy", "remedy", "remedy"]
+    assert open_["status"].tolist() == ["excluded", "remedy", "remedy"]
     assert open_["in_context"].tolist() == [False, False, True]
+
+
+def test_context_exclude_phrases_do_not_open_the_gate(compiled, segmenter):
+    # 联盟 is a context term (产业链党建联盟 is often shortened to 联盟), 工农联盟 is excluded
+    for text, expected in [
+        ("巩固工农联盟，推动产业融合发展。", "no_context"),
+        ("联盟成员单位推动融合发展。", "remedy"),
+    ]:
+        df = pd.DataFrame({"doc_id": ["x"], "text": [text]})
+        tokens = segment_documents(df, "doc_id", "text", segmenter)
+        hits = code_tokens(tokens, compiled, {"x": text}, context_gate=True)
+        assert hits["status"].tolist() == [expected], text
 
 
 def test_context_window_sentence_or_paragraph(compiled, segmenter):

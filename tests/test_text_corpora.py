@@ -87,15 +87,16 @@ def code_one(text: str, segmenter, compiled) -> list[tuple[str, str, str]]:
 def test_2025_report_assessment_is_not_party_building(gov, segmenter, compiled):
     # "强化正向激励，完善考核评价体系，持续整治形式主义为基层减负，切实把面向基层的多头重复、
     #  指标细碎、方式繁琐的督查检查考核减下来，……" — assessment of officials, not Party building:
-    # 激励, 考核评价, 考核 are resource remedies by their words, but no Party-building word is in
-    # the sentence, so the gate leaves them uncounted (codebook 2.0.0 no longer has 形式主义).
+    # 激励, 考核评价, 考核 name incentives and assessment in general: exclude terms of the
+    # resource category (only 党建/联盟…考核 is a remedy pattern); codebook 2.0.0 no longer
+    # has 形式主义. Nothing counts.
     sent = sentence_with(
         {"2025": gov["2025年中华人民共和国国务院政府工作报告"]}, "持续整治形式主义"
     )
     assert code_one(sent, segmenter, compiled) == [
-        ("激励", "resource", "no_context"),
-        ("考核评价", "resource", "no_context"),
-        ("考核", "resource", "no_context"),
+        ("激励", "resource", "excluded"),
+        ("考核评价", "resource", "excluded"),
+        ("考核", "resource", "excluded"),
     ]
 
 
@@ -112,12 +113,13 @@ def test_barriers_removed_are_a_remedy_out_of_context(gov, segmenter, compiled):
 def test_party_congress_grassroots_organisations(cpc, segmenter, compiled):
     # 19th congress: "坚持“三会一课”制度，推进党的基层组织设置和活动方式创新，……扩大基层党组织
     # 覆盖面，着力解决一些基层党组织弱化、虚化、边缘化问题。" — in Party-building context; all
-    # remedies: 三会一课 (ideology), 覆盖面 (coverage), and 弱化/虚化/边缘化 as the object of
-    # 着力解决. 组织设置 is missed here because jieba cuts 基层组织|设置 (a known miss).
+    # remedies: 三会一课 (ideology), 党组织覆盖(面) (coverage: the pattern 党组织…覆盖), and
+    # 弱化/虚化/边缘化 as the object of 着力解决. 组织设置 is missed here because jieba cuts
+    # 基层组织|设置 (a known miss).
     sent = sentence_with(cpc, "扩大基层党组织覆盖面")
     assert code_one(sent, segmenter, compiled) == [
         ("三会一课", "ideology", "remedy"),
-        ("覆盖面", "coverage", "remedy"),
+        ("党组织覆盖", "coverage", "remedy"),
         ("弱化", "ideology", "remedy"),
         ("虚化", "ideology", "remedy"),
         ("边缘化", "ideology", "remedy"),

@@ -100,6 +100,10 @@ class Codebook:
         return list(self.data["context"]["terms"])
 
     @property
+    def context_exclude(self) -> list[str]:
+        return list(self.data["context"]["exclude"])
+
+    @property
     def scope_end(self) -> frozenset[str]:
         # A line break always ends a clause, whatever the file says.
         return frozenset([*self.data["negation"]["scope_end"], "\n"])
@@ -157,6 +161,7 @@ def _fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
     data["reframe"] = reframe
     context = dict(data.get("context") or {})
     context.setdefault("terms", [])
+    context.setdefault("exclude", [])
     data["context"] = context
     data.setdefault("slot_fillers", [])
     data.setdefault("none_answers", [])
@@ -335,10 +340,21 @@ class CompiledCodebook:
     scope_end: frozenset[str]
     regex_rules: tuple[RegexRule, ...]
     context: re.Pattern[str] | None
+    context_exclude: frozenset[str] = frozenset()
 
     @property
     def hash(self) -> str:
         return self.codebook.hash
+
+    def in_context(self, text: str, start: int = 0, end: int | None = None) -> bool:
+        """Does ``text[start:end]`` hold a context term outside every excluded phrase?"""
+        if self.context is None:
+            return True
+        end = len(text) if end is None else end
+        return any(
+            m.group() not in self.context_exclude
+            for m in self.context.finditer(text, start, end)
+        )
 
     @property
     def patterns(self) -> tuple[RegexRule, ...]:
@@ -376,8 +392,10 @@ class CompiledCodebook:
                 kind = "terms" if slot["polarity"] == "problem" else "remedy_terms"
                 for regex, order in slot_regexes(slot, fillers):
                     rules.append(RegexRule(cat, kind, f"slot:{slot['id']}", regex, order))
+        # Excluded phrases take part in the alternation (longest first), so 工农联盟 is matched
+        # whole and never as 联盟; a window is in context when a match is not an excluded one.
         terms = codebook.context_terms
-        context = re.compile(_alternation(terms)) if terms else None
+        context = re.compile(_alternation(terms + codebook.context_exclude)) if terms else None
         return cls(
             codebook=codebook,
             by_first=by_first,
@@ -393,4 +411,5 @@ class CompiledCodebook:
             scope_end=codebook.scope_end,
             regex_rules=tuple(rules),
             context=context,
+            context_exclude=frozenset(codebook.context_exclude),
         )

@@ -373,7 +373,7 @@ def _mark_context(hits, t: _Tokens, texts, compiled: CompiledCodebook, window: s
         if key not in cache:
             s, e = spans[key]
             text = texts.get(key[0])
-            cache[key] = text is None or compiled.context.search(text, s, e) is not None
+            cache[key] = text is None or compiled.in_context(text, s, e)
         h.in_context = cache[key]
 
 
