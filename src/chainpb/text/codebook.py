@@ -171,9 +171,7 @@ def _fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
         spec = dict(spec)
         for k in ("remedy_terms", "exclude", "patterns", "remedy_patterns"):
             spec.setdefault(k, [])
-        spec["slots"] = [
-            {"order": "fixed", "gap": 0, **slot} for slot in spec.get("slots", [])
-        ]
+        spec["slots"] = [{"order": "fixed", "gap": 0, **slot} for slot in spec.get("slots", [])]
         spec.setdefault("example", "")
         cats[key] = spec
     data["categories"] = cats
@@ -290,7 +288,9 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in ordered)
 
 
-def slot_regexes(slot: dict[str, Any], fillers: list[str]) -> list[tuple[re.Pattern[str], tuple[int, ...]]]:
+def slot_regexes(
+    slot: dict[str, Any], fillers: list[str]
+) -> list[tuple[re.Pattern[str], tuple[int, ...]]]:
     """Regular expressions of one slot rule: one per admitted order of its parts.
 
     Between two parts the matcher admits either up to three ``slot_fillers`` (degree adverbs,
@@ -352,8 +352,7 @@ class CompiledCodebook:
             return True
         end = len(text) if end is None else end
         return any(
-            m.group() not in self.context_exclude
-            for m in self.context.finditer(text, start, end)
+            m.group() not in self.context_exclude for m in self.context.finditer(text, start, end)
         )
 
     @property
