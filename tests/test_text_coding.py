@@ -93,9 +93,7 @@ def test_codebook_file_is_valid_yaml_with_schema_shape():
 
 def quads(hits: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """(term, category, polarity, status) of each hit."""
-    return list(
-        zip(hits["term"], hits["category"], hits["polarity"], hits["status"], strict=True)
-    )
+    return list(zip(hits["term"], hits["category"], hits["polarity"], hits["status"], strict=True))
 
 
 def test_multi_word_term_and_offsets(compiled, segmenter):
@@ -183,7 +181,10 @@ def test_lack_of_full_time_staff_is_a_difficulty_not_a_negation(compiled, segmen
         ("资源共享方面没有问题", [("资源共享", "resource", "absent_remedy", "negated")]),
         ("不存在资源共享方面的困难", [("资源共享方面的困难", "resource", "problem", "negated")]),
         ("资源共享的问题已经解决", [("资源共享的问题", "resource", "problem", "negated")]),
-        ("党建和生产结合得挺好，不觉得是两码事", [("两码事", "effectiveness", "problem", "negated")]),
+        (
+            "党建和生产结合得挺好，不觉得是两码事",
+            [("两码事", "effectiveness", "problem", "negated")],
+        ),
     ],
 )
 def test_polarity(text, expected, compiled, segmenter):
@@ -238,9 +239,11 @@ def test_slot_regex_orders_and_gaps():
     assert regexes[0][0].search("经费太没有保障") and regexes[1][0].search("没有保障经费")
     # gap 3: up to three other characters, but never a clause mark
     slot = {"parts": [["合作"], ["少"]], "order": "fixed", "gap": 3}
-    (regex, _), = slot_regexes(slot, [])
-    assert regex.search("合作项目很少") and not regex.search("合作，少") and not regex.search(
-        "合作项目数量很少"
+    ((regex, _),) = slot_regexes(slot, [])
+    assert (
+        regex.search("合作项目很少")
+        and not regex.search("合作，少")
+        and not regex.search("合作项目数量很少")
     )
 
 

@@ -122,6 +122,10 @@ TEXT: dict[str, dict[str, str]] = {
     "cohen_kappa": {"zh": "Cohen's κ", "en": "Cohen's κ"},
     "codebook_vs_gold": {"zh": "词典编码 vs 人工编码", "en": "Codebook vs gold"},
     "supervised_vs_gold": {"zh": "监督学习 vs 人工编码", "en": "Supervised vs gold"},
+    "hybrid_vs_gold": {
+        "zh": "混合（码本或高置信监督）vs 人工编码",
+        "en": "Hybrid (codebook or confident supervised) vs gold",
+    },
     "supervised_vs_codebook": {"zh": "监督学习 vs 词典编码", "en": "Supervised vs codebook"},
     "alpha": {"zh": "Cronbach's α", "en": "Cronbach's α"},
     "cr": {"zh": "组合信度 CR", "en": "Composite reliability (CR)"},
@@ -308,9 +312,7 @@ def plot_policy_themes(
     Input: ``policy_themes`` with ``city_key, measure, category, per_1000_tokens``.
     """
     _check_language(language)
-    _require(
-        policy_themes, ["city_key", "measure", "category", "per_1000_tokens"], "policy themes"
-    )
+    _require(policy_themes, ["city_key", "measure", "category", "per_1000_tokens"], "policy themes")
     apply_theme()
     panels = []
     for measure in ("attention", "difficulty"):
@@ -785,13 +787,18 @@ def plot_agreement(
 
     Input: the long agreement table (``comparison, category, precision, recall, f1,
     cohen_kappa``); a ``macro`` category row, if present, is drawn last. κ can be negative or
-    NaN (a category nobody coded): NaN bars are simply absent.
+    NaN (a category nobody coded): NaN bars are simply absent. When the table breaks the
+    agreement down by ``split`` and ``source`` (the validation output does), the figure shows
+    the pooled rows (``all``/``all``); the breakdown stays in the table.
     """
     _check_language(language)
     _require(agreement, ["comparison", "category", *AGREEMENT_METRICS], "agreement")
     apply_theme()
+    for column in ("split", "source"):
+        if column in agreement.columns:
+            agreement = agreement[agreement[column].astype(str) == "all"]
     comparisons = sorted(agreement["comparison"].unique())
-    known = ["codebook_vs_gold", "supervised_vs_gold", "supervised_vs_codebook"]
+    known = ["codebook_vs_gold", "supervised_vs_gold", "hybrid_vs_gold", "supervised_vs_codebook"]
     comparisons = [c for c in known if c in comparisons] + [
         c for c in comparisons if c not in known
     ]
