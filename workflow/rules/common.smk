@@ -17,6 +17,8 @@ CITY_KEYS = list(CITIES)
 SOURCES = ["answers", "policies"]
 CATEGORIES = ["coverage", "ideology", "effectiveness", "resource"]
 TEXT = config["text"]
+# text.gold may name one file or a list; rules always see a list.
+GOLD_FILES = [TEXT["gold"]] if isinstance(TEXT["gold"], str) else list(TEXT["gold"])
 
 
 wildcard_constraints:
@@ -96,6 +98,7 @@ def all_outputs():
         "results/text/validation/agreement.csv",
         "results/models/estimates.csv",
         *PRESENT_OUTPUTS,
+        *HANDCODING_OUTPUTS,
     ]
 
 
