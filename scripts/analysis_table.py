@@ -13,7 +13,7 @@ log = script_logger(sm.log[0])
 survey = pd.read_parquet(sm.input.survey)
 codebook = pd.concat([pd.read_parquet(p) for p in sm.input.firm_difficulty], ignore_index=True)
 supervised = pd.concat([pd.read_parquet(p) for p in sm.input.supervised], ignore_index=True)
-emphasis = pd.concat([pd.read_parquet(p) for p in sm.input.policy_emphasis], ignore_index=True)
+emphasis = pd.concat([pd.read_parquet(p) for p in sm.input.policy_themes], ignore_index=True)
 difficulty = combine_difficulty_measures(codebook, supervised, sm.params.measure)
 table = build_analysis_table(
     survey, difficulty, emphasis, sm.params.scales, sm.params.survey_year, sm.params.min_items

@@ -260,12 +260,28 @@ def test_validate_coding_shapes_and_a_hand_checked_row():
     from chainpb.text.validation import AGREEMENT_COLUMNS, COMPARISONS, validate_coding
 
     gold, codebook, tokens = _gold_and_codes()
-    result = validate_coding(gold, codebook, tokens, seed=20251126)
-    assert list(result.agreement.columns) == AGREEMENT_COLUMNS
-    assert len(result.agreement) == 3 * 5  # 3 comparisons x (4 categories + macro)
-    assert list(result.agreement["comparison"].unique()) == list(COMPARISONS)
-    row = result.agreement.set_index(["comparison", "category"]).loc[
-        ("codebook_vs_gold", "coverage")
+    # hybrid_min_probability = 1: no fitted logistic model reaches p = 1, and the categories
+    # without a positive gold code predict p = 0, so the hybrid equals the codebook here.
+    result = validate_coding(gold, codebook, tokens, seed=20251126, hybrid_min_probability=1.0)
+    agreement = result.agreement
+    assert list(agreement.columns) == AGREEMENT_COLUMNS
+    assert list(COMPARISONS) == [
+        "codebook_vs_gold",
+        "supervised_vs_gold",
+        "hybrid_vs_gold",
+        "supervised_vs_codebook",
+    ]
+    # All units are dev answers: split all|dev x source all|answers; no test or policies rows.
+    assert list(agreement["comparison"].unique()) == list(COMPARISONS)
+    assert set(zip(agreement["split"], agreement["source"], strict=True)) == {
+        ("all", "all"),
+        ("all", "answers"),
+        ("dev", "all"),
+        ("dev", "answers"),
+    }
+    assert len(agreement) == 4 * 4 * 5  # comparisons x subsets x (4 categories + macro)
+    row = agreement.set_index(["comparison", "split", "source", "category"]).loc[
+        ("codebook_vs_gold", "all", "all", "coverage")
     ]
     # By hand from GOLD_COVERAGE vs CODEBOOK_COVERAGE: tp=3, fn=1 (u04), fp=1 (u05), tn=5.
     # P = R = F1 = 3/4; p_o = 0.8, p_e = 0.4*0.4 + 0.6*0.6 = 0.52, kappa = 0.28/0.48 = 0.58333;
@@ -275,35 +291,130 @@ def test_validate_coding_shapes_and_a_hand_checked_row():
     assert (row.precision, row.recall, row.f1) == (0.75, 0.75, 0.75)
     assert row.cohen_kappa == pytest.approx(0.28 / 0.48)
     assert row.krippendorff_alpha == pytest.approx(1 - 38 / 96)
-    svc = result.agreement[result.agreement["comparison"] == "supervised_vs_codebook"]
+    stats = ["tp", "fp", "fn", "tn", "precision", "recall", "f1"]
+    codebook_rows = agreement[agreement["comparison"] == "codebook_vs_gold"][stats]
+    hybrid_rows = agreement[agreement["comparison"] == "hybrid_vs_gold"][stats]
+    pd.testing.assert_frame_equal(
+        codebook_rows.reset_index(drop=True), hybrid_rows.reset_index(drop=True)
+    )
+    svc = agreement[agreement["comparison"] == "supervised_vs_codebook"]
     assert set(svc["reference"]) == {"codebook"}
     assert set(svc["coder"]) == {"supervised"}
     # Disagreements of the codebook with gold: u04/coverage, u05/coverage, u07/ideology, u10/resource.
-    assert list(zip(result.disagreements.unit_id, result.disagreements.category, strict=True)) == [
+    wrong = result.disagreements
+    assert list(wrong.columns[:7]) == [
+        "measure",
+        "unit_id",
+        "source",
+        "text",
+        "category",
+        "gold",
+        "coded",
+    ]
+    by_codebook = wrong[wrong["measure"] == "codebook"]
+    assert list(zip(by_codebook.unit_id, by_codebook.category, strict=True)) == [
         ("u04", "coverage"),
         ("u05", "coverage"),
         ("u07", "ideology"),
         ("u10", "resource"),
     ]
+    by_hybrid = wrong[wrong["measure"] == "hybrid"]
+    assert by_hybrid[["unit_id", "category"]].values.tolist() == [
+        ["u04", "coverage"],
+        ["u05", "coverage"],
+        ["u07", "ideology"],
+        ["u10", "resource"],
+    ]
     # The coverage tokens determine gold coverage, so out of fold the supervised coder gets it.
-    assert result.supervised["coverage"].tolist() == GOLD_COVERAGE
-    assert list(result.supervised["unit_id"]) == list(gold["unit_id"])
+    units = result.supervised
+    assert units["ml_coverage"].tolist() == GOLD_COVERAGE
+    assert list(units["unit_id"]) == list(gold["unit_id"])
+    assert set(units["prediction"]) == {"out_of_fold"}
+    assert units["hy_coverage"].tolist() == CODEBOOK_COVERAGE
+    assert units["hy_source_coverage"].tolist() == [
+        "codebook" if c else "" for c in CODEBOOK_COVERAGE
+    ]
 
 
 def test_validate_coding_aligns_by_unit_id_and_is_deterministic(tmp_path):
     from chainpb.text.validation import validate_coding
 
     gold, codebook, tokens = _gold_and_codes()
-    first = validate_coding(gold, codebook, tokens, seed=3)
+    first = validate_coding(gold, codebook, tokens, seed=3, cv_folds=2)
     keyed = codebook.drop(columns="text_id").assign(unit_id=gold["unit_id"]).iloc[::-1]
     by_unit = dict(zip(gold["unit_id"], tokens, strict=True))
-    second = validate_coding(gold, keyed, by_unit, seed=3)
+    second = validate_coding(gold, keyed, by_unit, seed=3, cv_folds=2)
     pd.testing.assert_frame_equal(first.agreement, second.agreement)
     pd.testing.assert_frame_equal(first.disagreements, second.disagreements)
     first.write(tmp_path / "a1.csv", tmp_path / "d1.csv", tmp_path / "s1.csv")
     second.write(tmp_path / "a2.csv", tmp_path / "d2.csv", tmp_path / "s2.csv")
     for name in ("a", "d", "s"):
         assert (tmp_path / f"{name}1.csv").read_bytes() == (tmp_path / f"{name}2.csv").read_bytes()
+
+
+def _split_gold(flip_test: bool):
+    """24 dev units whose label is one token, and 4 test units (one per source and label)."""
+    rows = []
+    for i in range(28):
+        positive = i % 3 == 0
+        rows.append(
+            {
+                "unit_id": f"v{i:02d}",
+                "source": "answers" if i % 2 else "policies",
+                "city_key": "none",
+                "text": ("流动党员覆盖难" if positive else "企业发展良好") + f"第{i}条",
+                "coverage": int(positive),
+                "ideology": 0,
+                "effectiveness": 0,
+                "resource": 0,
+                "split": "test" if i >= 24 else "dev",
+            }
+        )
+    gold = pd.DataFrame(rows)
+    if flip_test:
+        test = gold["split"] == "test"
+        gold.loc[test, "coverage"] = 1 - gold.loc[test, "coverage"]
+        gold.loc[test, "ideology"] = 1
+        gold.loc[test, "text"] = "只在测试集出现的泄漏词"
+    tokens = [["流动党员", "覆盖难"] if c else ["企业", "发展"] for c in gold["coverage"]]
+    if flip_test:
+        tokens = [
+            t if s == "dev" else ["泄漏词"] for t, s in zip(tokens, gold["split"], strict=True)
+        ]
+    codebook = gold[["unit_id", "coverage", "ideology", "effectiveness", "resource"]].copy()
+    return gold, codebook, tokens
+
+
+def test_test_split_never_trains_and_is_reported_apart():
+    from chainpb.text.validation import validate_coding
+
+    gold, codebook, tokens = _split_gold(flip_test=False)
+    result = validate_coding(gold, codebook, tokens, seed=7, cv_folds=2)
+    units = result.supervised.set_index("unit_id")
+    assert (units.loc[gold["unit_id"][:24], "prediction"] == "out_of_fold").all()
+    assert (units.loc[gold["unit_id"][24:], "prediction"] == "dev_model").all()
+    # The test units (v24 and v27 positive, v25 and v26 negative) are coded by the coder
+    # fitted on the dev units.
+    assert units.loc[["v24", "v25", "v26", "v27"], "ml_coverage"].tolist() == [1, 0, 0, 1]
+    subsets = set(zip(result.agreement["split"], result.agreement["source"], strict=True))
+    assert ("test", "policies") in subsets and ("dev", "answers") in subsets
+    test_row = result.agreement.set_index(["comparison", "split", "source", "category"]).loc[
+        ("supervised_vs_gold", "test", "all", "coverage")
+    ]
+    assert (test_row.n, test_row.tp, test_row.tn) == (4, 2, 2)
+    # Flipping the test units' codes and giving them words never seen in dev changes nothing
+    # for the dev units, nor the thresholds the test units were coded with.
+    flipped = validate_coding(*_split_gold(flip_test=True), seed=7, cv_folds=2)
+    dev_columns = [
+        c for c in result.supervised.columns if c.startswith(("ml_", "p_", "threshold_"))
+    ]
+    pd.testing.assert_frame_equal(
+        flipped.supervised.iloc[:24][dev_columns], result.supervised.iloc[:24][dev_columns]
+    )
+    thresholds = [c for c in dev_columns if c.startswith("threshold_")]
+    pd.testing.assert_frame_equal(
+        flipped.supervised.iloc[24:][thresholds], result.supervised.iloc[24:][thresholds]
+    )
 
 
 GOLD_CSV = (
@@ -325,15 +436,54 @@ def test_read_gold_accepts_utf8_bom_and_gb18030(tmp_path, encoding):
     assert gold["coverage"].dtype == "int64"
     # Traditional characters are normalised like every other text (黨建與業務 -> 党建与业务).
     assert gold.loc[1, "text"] == "党建与业务两张皮"
+    # Legacy 0/1 codes: 1 reads as P; no split column means every unit is dev.
+    assert gold["code_effectiveness"].tolist() == ["0", "P"]
+    assert gold["split"].tolist() == ["dev", "dev"]
+
+
+PRD_CSV = (
+    "unit_id,source,city_key,text,coverage,ideology,effectiveness,resource,split,note\n"
+    "b1,answers,suqian,小微企业大多没有建立党组织,P,,0,r,dev,问题\n"
+    "b2,policies,none,组建产业链联合党委，实现全覆盖,R,d, p ,1,TEST,\n"
+    "b3,policies,none,不存在覆盖难的问题,D,0,,,,否认\n"
+)
+
+
+def test_read_gold_reads_problem_remedy_and_denial_codes(tmp_path):
+    from chainpb.text.validation import read_gold
+
+    path = tmp_path / "gold.csv"
+    path.write_text(PRD_CSV, encoding="utf-8")
+    gold = read_gold(path)
+    # Difficulty = P (or legacy 1); theme = P, R or D; blank = 0; codes are case-insensitive.
+    assert gold["coverage"].tolist() == [1, 0, 0]
+    assert gold["theme_coverage"].tolist() == [1, 1, 1]
+    assert gold["code_coverage"].tolist() == ["P", "R", "D"]
+    assert gold["ideology"].tolist() == [0, 0, 0]
+    assert gold["theme_ideology"].tolist() == [0, 1, 0]
+    assert gold["effectiveness"].tolist() == [0, 1, 0]
+    assert gold["resource"].tolist() == [0, 1, 0]
+    assert gold["code_resource"].tolist() == ["R", "P", "0"]
+    assert gold["theme_resource"].tolist() == [1, 1, 0]
+    assert gold["split"].tolist() == ["dev", "test", "dev"]
+    assert gold["note"].tolist() == ["问题", "", "否认"]
 
 
 @pytest.mark.parametrize(
     ("csv_text", "row", "column", "fragment"),
     [
         (GOLD_CSV.replace(",1,0,0,0\n", ",2,0,0,0\n"), 2, "coverage", "0 或 1"),
+        (GOLD_CSV.replace(",1,0,0,0\n", ",X,0,0,0\n"), 2, "coverage", "「X」"),
         (GOLD_CSV.replace("1.0,0\n", "是,0\n"), 3, "effectiveness", "是"),
         (GOLD_CSV.replace("a2,", "a1,"), 3, "unit_id", "第 2 行"),
         (GOLD_CSV.replace("黨建與業務兩張皮", ""), 3, "text", "文本为空"),
+        (GOLD_CSV.replace("a2,answers", "a2,survey"), 3, "source", "survey"),
+        (
+            PRD_CSV.replace("TEST", "train"),
+            3,
+            "split",
+            "train",
+        ),
     ],
 )
 def test_read_gold_names_file_row_and_column(tmp_path, csv_text, row, column, fragment):
@@ -358,6 +508,32 @@ def test_read_gold_reports_missing_columns(tmp_path):
     path.write_text(GOLD_CSV.replace(",resource", ",resources"), encoding="utf-8")
     with pytest.raises(InputError, match="resource"):
         read_gold(path)
+
+
+def test_read_golds_joins_files_and_refuses_an_id_in_two_files(tmp_path):
+    from chainpb.errors import InputError
+    from chainpb.text.validation import read_golds
+
+    first = tmp_path / "answers.csv"
+    second = tmp_path / "reports.csv"
+    first.write_text(GOLD_CSV, encoding="utf-8")
+    second.write_text(PRD_CSV, encoding="utf-8")
+    gold = read_golds([first, second])
+    assert gold["unit_id"].tolist() == ["a1", "a2", "b1", "b2", "b3"]
+    assert gold["gold_file"].tolist() == [str(first)] * 2 + [str(second)] * 3
+    assert gold["note"].tolist() == ["", "", "问题", "", "否认"]  # only in the second file
+    assert read_golds(first)["unit_id"].tolist() == ["a1", "a2"]  # one path, not a list
+    # b2 of the second file reuses a2 of the first: the error names both files and rows.
+    second.write_text(PRD_CSV.replace("b2,", "a2,"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_golds([first, second])
+    assert (err.value.where.file, err.value.where.row, err.value.where.column) == (
+        str(second),
+        3,
+        "unit_id",
+    )
+    assert str(first) in err.value.zh and "第 3 行" in err.value.zh
+    assert str(first) in err.value.en and "row 3" in err.value.en
 
 
 def test_tokens_by_unit_orders_tokens():

@@ -117,7 +117,9 @@ def variable_label(var: str, labels: Labels | None = None, language: Language = 
             area = SCALE_LABELS[key][language]
             return f"政策关注度：{area}" if language == "zh" else f"Policy attention: {area}"
         if var.startswith("policy_difficulty_"):
-            return f"政策文本困难表述：{base}" if language == "zh" else f"Policy text states: {base}"
+            return (
+                f"政策文本困难表述：{base}" if language == "zh" else f"Policy text states: {base}"
+            )
         if var.startswith("scale_"):
             return SCALE_LABELS[key][language]
         return base

@@ -42,6 +42,8 @@ rule code_text:
         source=lambda wc: wc.source,
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
+        context_gate=lambda wc: TEXT["context"]["gate"][wc.source],
+        context_window=TEXT["context"]["window"],
     script:
         "../../scripts/code_text.py"
 
@@ -56,8 +58,8 @@ rule text_measures:
         codebook=TEXT["codebook"],
     output:
         firm_difficulty="results/{city}/text/firm_difficulty.parquet",
-        policy_emphasis="results/{city}/text/policy_emphasis.parquet",
-        document_emphasis="results/{city}/text/document_emphasis.csv",
+        policy_themes="results/{city}/text/policy_themes.parquet",
+        document_themes="results/{city}/text/document_themes.csv",
     log:
         "logs/{city}/text_measures.log",
     script:
@@ -66,9 +68,11 @@ rule text_measures:
 
 rule supervised_measure:
     input:
-        gold=TEXT["gold"],
+        gold=GOLD_FILES,
         survey="results/{city}/ingest/survey.parquet",
         answer_tokens="results/{city}/text/tokens_answers.parquet",
+        # The hybrid measure combines the codebook's firm codes with the coder's probabilities.
+        firm_difficulty="results/{city}/text/firm_difficulty.parquet",
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
@@ -78,13 +82,15 @@ rule supervised_measure:
     params:
         seed=config["seed"],
         cache_dir=JIEBA_CACHE,
+        cv_folds=TEXT["supervised"]["cv_folds"],
+        hybrid_min_probability=TEXT["supervised"]["hybrid_min_probability"],
     script:
         "../../scripts/supervised_measure.py"
 
 
 rule validate_coding:
     input:
-        gold=TEXT["gold"],
+        gold=GOLD_FILES,
         codebook=TEXT["codebook"],
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
@@ -107,6 +113,9 @@ rule validate_coding:
     params:
         seed=config["seed"],
         cache_dir=JIEBA_CACHE,
+        cv_folds=TEXT["supervised"]["cv_folds"],
+        hybrid_min_probability=TEXT["supervised"]["hybrid_min_probability"],
+        context=TEXT["context"],
     script:
         "../../scripts/validate_coding.py"
 

@@ -1,9 +1,10 @@
-"""Which difficulty measure the analysis uses: the codebook (default) or the supervised coder.
+"""Which difficulty measure the analysis uses: codebook (default), supervised coder or hybrid.
 
-Both are always kept in the analysis table — ``cb_<cat>`` from the codebook and ``ml_<cat>``
-from the supervised coder — so that a robustness variant can swap one for the other; the
-``diff_<cat>`` columns the models use are a copy of the measure chosen in config
-(``text.measure``).
+All three are always kept in the analysis table — ``cb_<cat>`` from the codebook, ``ml_<cat>``
+from the supervised coder and ``hy_<cat>`` from the hybrid (codebook OR a supervised call with
+probability ≥ ``text.supervised.hybrid_min_probability``) — so that a robustness variant can
+swap one for another; the ``diff_<cat>`` columns the models use are a copy of the measure
+chosen in config (``text.measure``).
 """
 
 from __future__ import annotations
@@ -13,27 +14,37 @@ import pandas as pd
 from chainpb.errors import ChainpbError
 from chainpb.labels import CATEGORIES
 
+MEASURES: dict[str, str] = {"codebook": "cb_", "supervised": "ml_", "hybrid": "hy_"}
+
 
 def combine_difficulty_measures(
     codebook: pd.DataFrame, supervised: pd.DataFrame, measure: str = "codebook"
 ) -> pd.DataFrame:
-    """One row per firm with ``answer_status``, ``n_<cat>``, ``cb_<cat>``, ``ml_<cat>``, ``diff_<cat>``.
+    """One row per firm: the codebook table plus ``cb_<cat>``, ``ml_<cat>``, ``hy_<cat>``.
 
     ``codebook`` has ``city_key, enterprise_id, answer_status, diff_<cat>, n_<cat>``;
-    ``supervised`` has ``city_key, enterprise_id, ml_<cat>``. Both must cover the same firms.
+    ``supervised`` (``firm_difficulty_supervised.parquet``) has ``city_key, enterprise_id,
+    ml_<cat>, hy_<cat>``. Both must cover the same firms. ``diff_<cat>`` becomes the chosen
+    measure's column.
     """
-    if measure not in ("codebook", "supervised"):
+    if measure not in MEASURES:
         raise ChainpbError(
-            f"text.measure 应为 codebook 或 supervised，而不是 {measure!r}",
-            f"text.measure must be codebook or supervised, not {measure!r}",
+            f"text.measure 应为 codebook、supervised 或 hybrid，而不是 {measure!r}",
+            f"text.measure must be codebook, supervised or hybrid, not {measure!r}",
         )
     keys = ["city_key", "enterprise_id"]
+    kept = [f"{prefix}{cat}" for prefix in ("ml_", "hy_") for cat in CATEGORIES]
+    absent = [c for c in kept if c not in supervised.columns]
+    if absent:
+        raise ChainpbError(
+            f"机器编码结果缺少列：{', '.join(absent)}；请重新运行 supervised_measure。",
+            f"the supervised measure lacks columns: {', '.join(absent)}; re-run supervised_measure.",
+        )
     out = codebook.copy()
     for cat in CATEGORIES:
         out[f"cb_{cat}"] = out[f"diff_{cat}"]
-    ml_cols = [f"ml_{cat}" for cat in CATEGORIES]
     merged = out.merge(
-        supervised[keys + ml_cols], on=keys, how="outer", indicator=True, validate="1:1"
+        supervised[keys + kept], on=keys, how="outer", indicator=True, validate="1:1"
     )
     unmatched = merged[merged["_merge"] != "both"]
     if len(unmatched):
@@ -43,7 +54,7 @@ def combine_difficulty_measures(
             f"codebook and supervised measures cover different firms ({len(unmatched)}, e.g. {ids})",
         )
     merged = merged.drop(columns="_merge")
-    if measure == "supervised":
-        for cat in CATEGORIES:
-            merged[f"diff_{cat}"] = merged[f"ml_{cat}"]
+    prefix = MEASURES[measure]
+    for cat in CATEGORIES:
+        merged[f"diff_{cat}"] = merged[f"{prefix}{cat}"]
     return merged.sort_values(keys, kind="mergesort").reset_index(drop=True)

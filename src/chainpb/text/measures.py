@@ -99,9 +99,7 @@ def document_themes(tokens: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
     out["per_1000_tokens"] = _per_1000(out["hits"], out["tokens"])
     for col in ("doc_id", "measure", "category"):
         out[col] = out[col].astype("string")
-    return out.sort_values(["doc_id", "measure", "category"], kind="stable").reset_index(
-        drop=True
-    )
+    return out.sort_values(["doc_id", "measure", "category"], kind="stable").reset_index(drop=True)
 
 
 def _per_1000(hits: pd.Series, tokens: pd.Series) -> pd.Series:
@@ -110,9 +108,7 @@ def _per_1000(hits: pd.Series, tokens: pd.Series) -> pd.Series:
     return pd.Series(vals, index=hits.index, dtype="float64")
 
 
-def policy_themes(
-    policies: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFrame
-) -> pd.DataFrame:
+def policy_themes(policies: pd.DataFrame, tokens: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
     """``policy_themes.parquet``: per city, measure and category, from the city's policy texts.
 
     ``policies`` has ``city_key, doc_id``. Columns: ``city_key, measure`` (``attention`` —
@@ -140,9 +136,7 @@ def policy_themes(
                 h = int(per.get((city, cat), 0))
                 share = h / total if total else np.nan
                 rows.append((city, measure, cat, h, city_tokens.get(city, 0), share))
-    out = pd.DataFrame(
-        rows, columns=["city_key", "measure", "category", "hits", "tokens", "share"]
-    )
+    out = pd.DataFrame(rows, columns=["city_key", "measure", "category", "hits", "tokens", "share"])
     out["per_1000_tokens"] = _per_1000(out["hits"], out["tokens"])
     out = out[["city_key", "measure", "category", "hits", "tokens", "per_1000_tokens", "share"]]
     for col in ("city_key", "measure", "category"):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from chainpb.labels import CATEGORIES
 from chainpb.text import audit, measures
 from chainpb.text.codebook import Codebook
-from chainpb.text.coding import code_tokens, code_units
+from chainpb.text.coding import code_texts, code_tokens, code_units
 from chainpb.text.segment import Segmenter, segment_documents
 from chainpb.text.supervised import fit_supervised
 from chainpb.text.validation import ValidationResult, validate_coding
@@ -54,10 +55,23 @@ def code_source(
     codebook: Codebook,
     segmenter: Segmenter,
     unit: str = "sentence",
+    *,
+    context_gate: bool = False,
+    context_window: str = "paragraph",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(hits, units) of one source: every codebook match, and counted hits per coding unit."""
+    """(hits, units) of one source: every codebook match, and counted hits per coding unit.
+
+    ``context_gate`` (config ``text.context.gate.<source>``) leaves hits outside a
+    Party-building sentence or paragraph (``context_window``) uncounted (status ``no_context``).
+    """
     compiled = codebook.compile(segmenter)
-    hits = code_tokens(tokens, compiled, source_texts(table, source))
+    hits = code_tokens(
+        tokens,
+        compiled,
+        source_texts(table, source),
+        context_gate=context_gate,
+        context_window=context_window,
+    )
     return hits, code_units(tokens, hits, unit=unit)
 
 
@@ -69,58 +83,154 @@ def city_measures(
     policy_tokens: pd.DataFrame,
     codebook: Codebook,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(firm_difficulty, policy_emphasis, document_emphasis) of one city."""
+    """(firm_difficulty, policy_themes, document_themes) of one city."""
     firms = measures.firm_difficulty(survey, answer_hits, codebook)
     city = survey[["enterprise_id", "city_key"]].astype({"enterprise_id": "string"})
     firms = firms.merge(city, on="enterprise_id", how="left", validate="1:1")
     firms = firms[["city_key", *[c for c in firms.columns if c != "city_key"]]]
     firms["codebook_hash"] = codebook.hash
-    emphasis = measures.policy_emphasis(policies, policy_tokens, policy_hits)
-    emphasis["codebook_hash"] = codebook.hash
-    documents = measures.document_emphasis(policy_tokens, policy_hits)
+    themes = measures.policy_themes(policies, policy_tokens, policy_hits)
+    themes["codebook_hash"] = codebook.hash
+    documents = measures.document_themes(policy_tokens, policy_hits)
     doc_city = dict(zip(policies["doc_id"].astype(str), policies["city_key"], strict=True))
     documents.insert(0, "city_key", documents["doc_id"].astype(str).map(doc_city))
     documents["codebook_hash"] = codebook.hash
-    return firms, emphasis, documents
+    return firms, themes, documents
 
 
 def supervised_measure(
     gold: pd.DataFrame,
     survey: pd.DataFrame,
     answer_tokens: pd.DataFrame,
+    codebook_firms: pd.DataFrame,
     segmenter: Segmenter,
     seed: int,
-) -> pd.DataFrame:
-    """``ml_<cat>`` for every firm: the supervised coder, fitted on all gold units.
+    *,
+    cv_folds: int = 5,
+    hybrid_min_probability: float = 0.9,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(firm measure, coder summary): the supervised coder and the hybrid for every firm.
 
-    Blank answers stay missing, like the codebook measure.
+    The coder is fitted on the difficulty codes of every gold unit whose split is not
+    ``test`` (:func:`chainpb.text.validation.training_units`), with ``cv_folds``-fold
+    threshold selection. The measure has ``city_key, enterprise_id``, then ``ml_<cat>``
+    (0/1 at the coder's threshold), ``p_<cat>`` (probability), ``hy_<cat>`` (codebook
+    ``diff_<cat>`` of ``codebook_firms`` OR p ≥ ``hybrid_min_probability``) and
+    ``hy_source_<cat>`` (codebook | supervised | both | ''). Blank answers stay missing, like
+    the codebook measure. The summary has ``category, threshold, calibrated, cv_f1``.
     """
-    gold_tokens = [segmenter.tokens(t) for t in gold["text"].astype(str)]
-    coder = fit_supervised(gold_tokens, gold[list(CATEGORIES)], seed)
-    by_doc = answer_tokens.groupby("doc_id", sort=True)["token"].apply(list)
+    from chainpb.errors import ChainpbError
+    from chainpb.text.supervised import hybrid_codes
+    from chainpb.text.validation import training_units
+
+    train = training_units(gold)
+    train_texts = train["text"].astype(str).tolist()
+    coder = fit_supervised(
+        train_texts,
+        [segmenter.tokens(t) for t in train_texts],
+        train[list(CATEGORIES)],
+        seed,
+        cv_folds=cv_folds,
+    )
+    order = ["doc_id", "token_index"] if "token_index" in answer_tokens.columns else ["doc_id"]
+    ordered = answer_tokens.sort_values(order, kind="mergesort")
+    by_doc = ordered.groupby(ordered["doc_id"].astype(str), sort=True)["token"].apply(list)
+    texts = source_texts(survey, "answers")
     ids = survey["enterprise_id"].astype(str).tolist()
-    token_lists = [list(by_doc.get(i, [])) for i in ids]
-    predicted = coder.predict(token_lists)
+    predicted = coder.predict(
+        [texts.get(i, "") for i in ids], [list(by_doc.get(i, [])) for i in ids]
+    )
+    answered = [i in texts for i in ids]
+
+    diff_cols = [f"diff_{cat}" for cat in CATEGORIES]
+    firms = codebook_firms.assign(enterprise_id=codebook_firms["enterprise_id"].astype(str))
+    firms = firms.drop_duplicates("enterprise_id").set_index("enterprise_id")
+    absent = [i for i in ids if i not in firms.index]
+    if absent:
+        raise ChainpbError(
+            f"词典编码（firm_difficulty）缺少 {len(absent)} 家企业，例如 {absent[:5]}；"
+            "两者须来自同一次数据导入。",
+            f"The codebook firm codes (firm_difficulty) lack {len(absent)} firms, e.g. "
+            f"{absent[:5]}; both must come from the same ingest run.",
+        )
+    codebook_codes = firms.loc[ids, diff_cols].reset_index(drop=True)
+    codebook_codes.columns = list(CATEGORIES)
+    probabilities = predicted[[f"p_{cat}" for cat in CATEGORIES]].where(
+        pd.Series(answered), other=float("nan"), axis=0
+    )
+    hybrid = hybrid_codes(codebook_codes, probabilities, hybrid_min_probability)
+
     out = pd.DataFrame({"city_key": survey["city_key"].astype(str).tolist(), "enterprise_id": ids})
-    answered = [i in by_doc.index for i in ids]
     for cat in CATEGORIES:
         values = pd.array(predicted[cat].astype(int).tolist(), dtype="Int64")
         values[[not a for a in answered]] = pd.NA
         out[f"ml_{cat}"] = values
-        out[f"p_{cat}"] = predicted[f"p_{cat}"].where(answered)
-    return out.sort_values(["city_key", "enterprise_id"], kind="mergesort").reset_index(drop=True)
+    for cat in CATEGORIES:
+        out[f"p_{cat}"] = probabilities[f"p_{cat}"].to_numpy(dtype=float)
+    for column in hybrid.columns:
+        out[column] = hybrid[column].array  # keeps Int64 codes and string sources
+    out = out.sort_values(["city_key", "enterprise_id"], kind="mergesort").reset_index(drop=True)
+    return out, coder.summary()
+
+
+def gold_codebook_codes(
+    gold: pd.DataFrame,
+    codebook: Codebook,
+    segmenter: Segmenter,
+    context: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Codebook codes of the gold units, each coded on its own, in gold order.
+
+    ``context`` is config ``text.context`` (``window``, ``gate.<source>``): a gold unit of a
+    gated source (policy sentences, by default) passes the same Party-building gate as in the
+    workflow, with the unit itself as its sentence and paragraph — stricter than inside a
+    document, where the paragraph may name the Party organisation. Columns: the categories
+    (difficulty 0/1) and ``theme_<cat>``.
+    """
+    context = dict(context or {})
+    gates = dict(context.get("gate") or {})
+    window = context.get("window", "paragraph")
+    compiled = codebook.compile(segmenter)
+    parts = []
+    for source, part in gold.groupby("source", sort=True):
+        codes = code_texts(
+            part["text"].astype(str).tolist(),
+            compiled,
+            segmenter,
+            context_gate=bool(gates.get(source, source == "policies")),
+            context_window=window,
+        )
+        codes.index = part.index
+        parts.append(codes.drop(columns=["text_id", "status"]))
+    return pd.concat(parts).loc[gold.index]
 
 
 def validate_codebook(
-    gold: pd.DataFrame, codebook: Codebook, segmenter: Segmenter, seed: int
+    gold: pd.DataFrame,
+    codebook: Codebook,
+    segmenter: Segmenter,
+    seed: int,
+    *,
+    context: Mapping[str, Any] | None = None,
+    cv_folds: int = 5,
+    hybrid_min_probability: float = 0.9,
 ) -> ValidationResult:
-    """Codebook vs gold, supervised (cross-validated) vs gold, supervised vs codebook."""
-    from chainpb.text.coding import code_texts
+    """Codebook, supervised and hybrid codes of the gold units against gold and each other.
 
-    texts = gold["text"].astype(str).tolist()
-    codes = code_texts(texts, codebook, segmenter)
-    gold_tokens = [segmenter.tokens(t) for t in texts]
-    return validate_coding(gold, codes[list(CATEGORIES)], gold_tokens, seed)
+    The codebook codes come from :func:`gold_codebook_codes` (the context gate of config
+    ``text.context`` applies per source). See :func:`chainpb.text.validation.validate_coding`.
+    """
+    gold = gold.reset_index(drop=True)
+    codes = gold_codebook_codes(gold, codebook, segmenter, context)
+    gold_tokens = [segmenter.tokens(t) for t in gold["text"].astype(str)]
+    return validate_coding(
+        gold,
+        codes[list(CATEGORIES)],
+        gold_tokens,
+        seed,
+        cv_folds=cv_folds,
+        hybrid_min_probability=hybrid_min_probability,
+    )
 
 
 @dataclass(frozen=True)
