@@ -98,8 +98,8 @@ class _Hit:
 class _Tokens:
     """The token table as plain lists (one hashed lookup per token is the hot loop)."""
 
-    docs: list[str]
-    doc_codes: np.ndarray  # one integer per document, for vectorised boundary search
+    doc_codes: list[int]  # one integer per token: its document (compared far more cheaply)
+    doc_names: list[str]  # doc_id of each document code
     toks: list[str]
     sids: list[int]
     pids: list[int]
@@ -107,7 +107,11 @@ class _Tokens:
     ends: list[int]
 
     def same_sentence(self, i: int, j: int) -> bool:
-        return self.docs[j] == self.docs[i] and self.sids[j] == self.sids[i]
+        return self.doc_codes[j] == self.doc_codes[i] and self.sids[j] == self.sids[i]
+
+    def doc(self, i: int) -> str:
+        """doc_id of token ``i``."""
+        return self.doc_names[self.doc_codes[i]]
 
 
 def code_tokens(
@@ -129,18 +133,15 @@ def code_tokens(
         raise ValueError(f"context_window must be one of {CONTEXT_WINDOWS}, got {context_window!r}")
     tokens = tokens.sort_values(["doc_id", "token_index"], kind="stable")
 
-    def strings(col: str) -> list[str]:
-        # object numpy first: converting Arrow-backed strings this way is several times
-        # faster than .astype(str).tolist() on a million tokens
-        return [str(x) for x in tokens[col].to_numpy(dtype=object, na_value="")]
-
     def ints(col: str) -> list[int]:
         return tokens[col].to_numpy(dtype="int64").tolist()
 
+    # Documents as integer codes: a million token-level comparisons of ints, not strings.
+    doc_codes, doc_names = pd.factorize(tokens["doc_id"].astype(str))
     t = _Tokens(
-        docs=strings("doc_id"),
-        doc_codes=pd.factorize(tokens["doc_id"])[0],
-        toks=strings("token"),
+        doc_codes=doc_codes.tolist(),
+        doc_names=[str(d) for d in doc_names],
+        toks=tokens["token"].to_numpy(dtype=object, na_value="").tolist(),
         sids=ints("sentence_id"),
         pids=ints("paragraph_id"),
         starts=ints("start"),
@@ -187,7 +188,7 @@ def code_tokens(
 
     out = pd.DataFrame(
         {
-            "doc_id": pd.Series([t.docs[h.i0] for h in hits], dtype="string"),
+            "doc_id": pd.Series([t.doc(h.i0) for h in hits], dtype="string"),
             "sentence_id": pd.Series([t.sids[h.i0] for h in hits], dtype="int64"),
             "paragraph_id": pd.Series([t.pids[h.i0] for h in hits], dtype="int64"),
             "category": pd.Series([h.category for h in hits], dtype="string"),
@@ -319,7 +320,7 @@ def _find_after(i1, hi, toks, covered, cues) -> tuple[str, int, int]:
 
 def _sentences(t: _Tokens) -> dict[str, list[tuple[int, int]]]:
     """Token ranges [a, b) of the sentences of each document, in table order."""
-    n = len(t.docs)
+    n = len(t.doc_codes)
     if n == 0:
         return {}
     # Boundaries where the document or the sentence changes, found with numpy (one pass in C
@@ -330,7 +331,7 @@ def _sentences(t: _Tokens) -> dict[str, list[tuple[int, int]]]:
     bounds = [0, *change.tolist(), n]
     out: dict[str, list[tuple[int, int]]] = {}
     for a, b in itertools.pairwise(bounds):
-        out.setdefault(t.docs[a], []).append((a, b))
+        out.setdefault(t.doc(a), []).append((a, b))
     return out
 
 
@@ -390,19 +391,20 @@ def _mark_context(hits, t: _Tokens, texts, compiled: CompiledCodebook, window: s
     the token table is long).
     """
     ids = t.sids if window == "sentence" else t.pids
-    n = len(t.docs)
-    cache: dict[tuple[str, int], bool] = {}
+    n = len(t.doc_codes)
+    codes = t.doc_codes
+    cache: dict[tuple[int, int], bool] = {}
     for h in hits:
-        doc, unit = t.docs[h.i0], ids[h.i0]
+        doc, unit = codes[h.i0], ids[h.i0]
         key = (doc, unit)
         if key not in cache:
             a = h.i0
-            while a > 0 and t.docs[a - 1] == doc and ids[a - 1] == unit:
+            while a > 0 and codes[a - 1] == doc and ids[a - 1] == unit:
                 a -= 1
             b = h.i0
-            while b + 1 < n and t.docs[b + 1] == doc and ids[b + 1] == unit:
+            while b + 1 < n and codes[b + 1] == doc and ids[b + 1] == unit:
                 b += 1
-            text = texts.get(doc)
+            text = texts.get(t.doc_names[doc])
             cache[key] = text is None or compiled.in_context(text, t.starts[a], t.ends[b])
         h.in_context = cache[key]
 
