@@ -7,9 +7,11 @@
 Sets (protocol and provenance in benchmarks/README.md):
 
 - ``answers``: ``resources/gold/written_answers.csv`` — open answers written in the voice of
-  firm managers, staff and owners (source ``answers``: no context gate);
+  firm managers, staff and owners (source ``answers``: no context gate); ``answers2``
+  (``written_answers_dev2.csv``, a second writer, development only);
 - ``reports``: ``resources/gold/written_reports.csv`` — report and policy sentences written in
   the voice of organisation departments and Party workers (source ``policies``: gated);
+  ``reports2`` (``written_reports_dev2.csv``, a second writer, development only);
 - ``corpus``: ``benchmarks/data/corpus_labels.csv`` — sentences of the shared government work
   and CPC congress reports, labelled by hand, text read from ``../shared/corpora`` (or
   ``$CHAINPB_CORPORA``) at run time; split by document year (gated);
@@ -63,7 +65,9 @@ from corpus_labels import load_labelled_sentences  # noqa: E402
 CORPORA = Path(os.environ.get("CHAINPB_CORPORA", ROOT.parent / "shared" / "corpora"))
 SETS = {
     "answers": ROOT / "resources" / "gold" / "written_answers.csv",
+    "answers2": ROOT / "resources" / "gold" / "written_answers_dev2.csv",
     "reports": ROOT / "resources" / "gold" / "written_reports.csv",
+    "reports2": ROOT / "resources" / "gold" / "written_reports_dev2.csv",
     "example": ROOT / "resources" / "example" / "gold" / "gold_codes.csv",
 }
 MEASURES = ("codebook", "supervised", "hybrid")

@@ -13,10 +13,10 @@ log = script_logger(sm.log[0])
 survey = pd.read_parquet(sm.input.survey)
 codebook = pd.concat([pd.read_parquet(p) for p in sm.input.firm_difficulty], ignore_index=True)
 supervised = pd.concat([pd.read_parquet(p) for p in sm.input.supervised], ignore_index=True)
-emphasis = pd.concat([pd.read_parquet(p) for p in sm.input.policy_themes], ignore_index=True)
+themes = pd.concat([pd.read_parquet(p) for p in sm.input.policy_themes], ignore_index=True)
 difficulty = combine_difficulty_measures(codebook, supervised, sm.params.measure)
 table = build_analysis_table(
-    survey, difficulty, emphasis, sm.params.scales, sm.params.survey_year, sm.params.min_items
+    survey, difficulty, themes, sm.params.scales, sm.params.survey_year, sm.params.min_items
 )
 write_parquet(sm.output.parquet, table)
 write_csv(sm.output.csv, table)

@@ -112,10 +112,15 @@ def test_multi_word_term_and_offsets(compiled, segmenter):
 
 
 def test_longest_match_first(compiled, segmenter):
-    # 作用不明显 (a slot: 作用 + 不明显) wins over the post-cue 不明显
+    # 作用不明显 (a slot: 作用 + 不明显) wins over the post-cue 不明显; 党员人数少 is the slot
+    # members_few (党员人数 + 少)
     h = hits_of("党建作用不明显，党员人数少", compiled, segmenter)
-    assert quads(h) == [("作用不明显", "effectiveness", "problem", "problem")]
-    assert h["rule"].tolist() == ["slot:role_weak"] and h["slots"].tolist() == ["作用+不明显"]
+    assert quads(h) == [
+        ("作用不明显", "effectiveness", "problem", "problem"),
+        ("党员人数少", "coverage", "problem", "problem"),
+    ]
+    assert h["rule"].tolist() == ["slot:role_weak", "slot:members_few"]
+    assert h["slots"].tolist() == ["作用+不明显", "党员人数+少"]
     # 网络覆盖 (an exclude term) wins over 覆盖: kept, flagged, not counted
     h = hits_of("园区网络覆盖很好", compiled, segmenter)
     assert h["term"].tolist() == ["网络覆盖"] and h["status"].tolist() == ["excluded"]
@@ -148,9 +153,10 @@ def test_lack_of_full_time_staff_is_a_difficulty_not_a_negation(compiled, segmen
     assert quads(hits_of("没有专职党务工作者", compiled, segmenter)) == [
         ("没有专职党务", "ideology", "problem", "problem")
     ]
+    # (党建边缘… is the slot party_sidelined, longer than the term 边缘化 alone)
     assert quads(hits_of("无专职人员导致党建边缘化", compiled, segmenter)) == [
         ("无专职", "ideology", "problem", "problem"),
-        ("边缘化", "ideology", "problem", "problem"),
+        ("党建边缘", "ideology", "problem", "problem"),
     ]
 
 
@@ -185,6 +191,13 @@ def test_lack_of_full_time_staff_is_a_difficulty_not_a_negation(compiled, segmen
             "党建和生产结合得挺好，不觉得是两码事",
             [("两码事", "effectiveness", "problem", "negated")],
         ),
+        # a difficulty made the topic: the denial may come in a later clause
+        (
+            "链上企业党组织经费不足的问题，已通过党费返还基本解决",
+            [("经费不足", "ideology", "problem", "negated")],
+        ),
+        # a denial inside a slot's gap
+        ("党建跟业务没脱节", [("党建跟业务没脱节", "effectiveness", "problem", "negated")]),
     ],
 )
 def test_polarity(text, expected, compiled, segmenter):

@@ -87,8 +87,42 @@ def test_text_measures_models_and_presentation_outputs(run_dir: Path) -> None:
     analysis = pd.read_parquet(run_dir / "results/analysis/analysis.parquet")
     assert len(analysis) == 444 + 434 + 454
     for cat in ("coverage", "ideology", "effectiveness", "resource"):
-        for col in (f"diff_{cat}", f"ml_{cat}", f"scale_{cat}", f"policy_{cat}"):
+        for col in (
+            f"diff_{cat}",
+            f"cb_{cat}",
+            f"ml_{cat}",
+            f"hy_{cat}",
+            f"scale_{cat}",
+            f"attention_{cat}",
+            f"policy_difficulty_{cat}",
+        ):
             assert col in analysis.columns
+        # config text.measure = codebook: diff_ is the codebook measure
+        pd.testing.assert_series_equal(
+            analysis[f"diff_{cat}"], analysis[f"cb_{cat}"], check_names=False
+        )
+        # the hybrid adds to the codebook, never removes from it
+        both = analysis[[f"cb_{cat}", f"hy_{cat}"]].dropna()
+        assert (both[f"hy_{cat}"] >= both[f"cb_{cat}"]).all()
+    # policy texts: a hit counts only in a Party-building context; every status is explained
+    for city in CITIES:
+        hits = pd.read_parquet(run_dir / f"results/{city}/text/hits_policies.parquet")
+        assert set(hits["status"]) <= {"problem", "remedy", "negated", "excluded", "no_context"}
+        counted = hits[hits["status"].isin(["problem", "remedy", "negated"])]
+        assert counted["in_context"].all() and len(counted) > 0
+        themes = pd.read_parquet(run_dir / f"results/{city}/text/policy_themes.parquet")
+        pivot = themes.pivot_table(index="category", columns="measure", values="hits")
+        # attention counts every counted mention, difficulty statements only problems
+        assert (pivot["attention"] >= pivot["difficulty"]).all()
+        assert pivot["attention"].sum() == len(counted)
+    kwic = pd.read_csv(run_dir / "results/text/kwic.csv", encoding="utf-8-sig")
+    assert {"polarity", "status", "rule", "slots", "in_context"} <= set(kwic.columns)
+    assert kwic["rule"].str.startswith("slot:").any()
+    agreement = pd.read_csv(run_dir / "results/text/validation/agreement.csv", encoding="utf-8-sig")
+    assert {"codebook_vs_gold", "supervised_vs_gold", "hybrid_vs_gold"} <= set(
+        agreement["comparison"]
+    )
+    assert {"dev", "test", "all"} <= set(agreement["split"])
     estimates = pd.read_csv(run_dir / "results/models/estimates.csv", encoding="utf-8-sig")
     assert list(estimates.columns) == ESTIMATES_COLUMNS
     specs = json.loads((run_dir / "results/models/specs.json").read_text(encoding="utf-8"))
@@ -97,6 +131,7 @@ def test_text_measures_models_and_presentation_outputs(run_dir: Path) -> None:
         assert (run_dir / f"results/text/{name}.csv").stat().st_size > 100
     for fig in (
         "difficulty_prevalence_by_city",
+        "policy_themes_heatmap",
         "coefficients_key_regressors",
         "codebook_agreement",
     ):

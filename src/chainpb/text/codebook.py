@@ -150,6 +150,7 @@ def _fill_defaults(data: dict[str, Any]) -> dict[str, Any]:
     neg.setdefault("cues", [])
     neg.setdefault("post_cues", [])
     neg.setdefault("scope_end", list(DEFAULT_SCOPE_END))
+    neg.setdefault("topic_nouns", [])
     data["negation"] = neg
     absence = dict(data.get("absence") or {})
     absence.setdefault("cues", [])
@@ -278,8 +279,9 @@ class RegexRule:
     part_order: tuple[int, ...] = ()
 
 
-# Characters that end a clause: slot parts never reach across them.
-_CLAUSE_MARKS = "，。；：！？,;:!?\n、"
+# Characters a slot's gap never crosses: clause marks, and the digits and full stop of a list
+# number ("1.党员数量少 2.党务干部缺乏"), which starts a new point.
+_CLAUSE_MARKS = "，。；：！？,;:!?\n、.0-9"
 
 
 def _alternation(words: list[str]) -> str:
@@ -337,6 +339,8 @@ class CompiledCodebook:
     absence_post_cues: tuple[tuple[str, ...], ...]
     reframe_cues: tuple[tuple[str, ...], ...]
     reframe_blockers: tuple[tuple[str, ...], ...]
+    topic_nouns: frozenset[str]
+    gap_cues: tuple[str, ...]
     scope_end: frozenset[str]
     regex_rules: tuple[RegexRule, ...]
     context: re.Pattern[str] | None
@@ -407,6 +411,9 @@ class CompiledCodebook:
             reframe_blockers=seqs(
                 codebook.reframe_blockers + codebook.cues + codebook.absence_cues
             ),
+            topic_nouns=frozenset(codebook.data["negation"]["topic_nouns"]),
+            # Denials a slot's gap may hide (see chainpb.text.coding._gap_denial).
+            gap_cues=tuple(sorted(codebook.cues, key=len, reverse=True)),
             scope_end=codebook.scope_end,
             regex_rules=tuple(rules),
             context=context,

@@ -87,6 +87,7 @@ class _Hit:
     end: int
     rule: str = "term"
     slots: str = ""
+    gaps: str = ""  # text between the parts of a slot match (where a denial may hide)
     polarity: str = "problem"
     negated: bool = False
     cue: str = ""
@@ -239,7 +240,10 @@ def _resolve_polarity(h: _Hit, t: _Tokens, covered: set[int], cb: CompiledCodebo
             lo = r_at + 1
         cue, _ = _find_before(h.i0, lo, t.toks, covered, cb.cues)
         if not cue:
-            cue, _, _ = _find_after(h.i1, hi, t.toks, covered, cb.post_cues)
+            end = _topic_end(h.i1, hi, t, cb)
+            cue, _, _ = _find_after(h.i1, end, t.toks, covered, cb.post_cues)
+        if not cue:
+            cue = _gap_denial(h.gaps, cb.gap_cues)
         if cue:
             h.negated, h.cue = True, cue
         return
@@ -260,7 +264,8 @@ def _resolve_polarity(h: _Hit, t: _Tokens, covered: set[int], cb: CompiledCodebo
     h.polarity, h.cue = "absent_remedy", absent
     denial, _ = _find_before(min(a_at, h.i0), lo, t.toks, covered, cb.cues)
     if not denial:
-        denial, _, _ = _find_after(after, hi, t.toks, covered, cb.post_cues)
+        end = _topic_end(after, hi, t, cb)
+        denial, _, _ = _find_after(after, end, t.toks, covered, cb.post_cues)
     if denial:
         h.negated, h.cue = True, f"{denial}+{absent}"
 
@@ -275,6 +280,38 @@ def _ends_clause(t: _Tokens, i: int, scope_end: frozenset[str]) -> bool:
     if tok in scope_end:
         return True
     return tok == "、" and i > 0 and bool(t.toks[i - 1]) and set(t.toks[i - 1]) <= _LIST_NUMBERS
+
+
+def _gap_denial(gaps: str, cues: tuple[str, ...]) -> str:
+    """A denial hidden between the parts of a slot match, or "".
+
+    A cue of two or more characters anywhere in a gap ("考核中不存在重数量"), or a one-character
+    cue right before the next part ("党建跟业务没脱节"); a lone 不 or 没 elsewhere in a gap is
+    usually part of an ordinary word and is not taken.
+    """
+    for gap in gaps.split("|") if gaps else ():
+        for cue in cues:
+            if (len(cue) >= 2 and cue in gap) or gap.endswith(cue):
+                return cue
+    return ""
+
+
+def _topic_end(i1: int, hi: int, t: _Tokens, cb: CompiledCodebook) -> int:
+    """Where post-cues may be looked for after a hit that ends at token ``i1``.
+
+    Normally the clause end ``hi``. When the difficulty is made the topic of the sentence —
+    a ``negation.topic_nouns`` word within three tokens after it, as in "经费不足的问题，已通过…
+    基本解决" — the comment on it may follow in the next clauses, so the search runs to the end
+    of the sentence.
+    """
+    n = len(t.toks)
+    for j in range(i1, min(i1 + 3, hi)):
+        if t.toks[j] in cb.topic_nouns:
+            end = hi
+            while end < n and t.same_sentence(j, end):
+                end += 1
+            return end
+    return hi
 
 
 def _clause(i0: int, i1: int, t: _Tokens, scope_end: frozenset[str]) -> tuple[int, int]:
@@ -370,16 +407,19 @@ def _regex_hits(t: _Tokens, texts, compiled: CompiledCodebook, covered: set[int]
                 i1 = a + bisect.bisect_left(tok_starts, c1)
                 if any(x in covered for x in range(i0, i1)):
                     continue
-                slots = ""
+                slots, gaps = "", ""
                 if rule.part_order:
                     groups = m.groups()
                     parts = [""] * len(rule.part_order)
                     for pos, part in enumerate(rule.part_order):
                         parts[part] = groups[pos]
                     slots = "+".join(parts)
-                out.append(
-                    _Hit(i0, i1, rule.category, text[c0:c1], rule.kind, c0, c1, rule.rule, slots)
-                )
+                    gaps = "|".join(
+                        m.string[m.end(g) : m.start(g + 1)] for g in range(1, len(groups))
+                    )
+                hit = _Hit(i0, i1, rule.category, text[c0:c1], rule.kind, c0, c1, rule.rule, slots)
+                hit.gaps = gaps
+                out.append(hit)
                 covered.update(range(i0, i1))
     return out
 
