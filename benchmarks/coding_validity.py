@@ -71,6 +71,9 @@ SETS = {
     "example": ROOT / "resources" / "example" / "gold" / "gold_codes.csv",
 }
 MEASURES = ("codebook", "supervised", "hybrid")
+# codebook_attention rows score theme attention (any mention: P, R or D in the gold); in those
+# rows offtopic_coded counts off-topic units given any attention (the context gate's misses)
+# and remedy_coded counts remedy units given attention (as it should be).
 
 
 def load_config() -> dict:
@@ -117,15 +120,17 @@ def codebook_codes(units: pd.DataFrame, compiled, seg, context: dict) -> pd.Data
             context_window=context.get("window", "paragraph"),
         )
         codes.index = part.index
-        parts.append(codes[list(CATEGORIES)])
+        parts.append(codes[[*CATEGORIES, *(f"theme_{c}" for c in CATEGORIES)]])
     return pd.concat(parts).loc[units.index].fillna(0).astype(int)
 
 
-def score(units: pd.DataFrame, coded: pd.DataFrame) -> dict[str, float]:
+def score(units: pd.DataFrame, coded: pd.DataFrame, prefix: str = "") -> dict[str, float]:
+    """P/R/F1 per category against the gold difficulty codes (``prefix`` "") or the gold theme
+    codes (``prefix`` "theme_": P, R or D), plus the remedy, off-topic and denial counts."""
     row: dict[str, float] = {"n": len(units)}
     f1s = []
     for cat in CATEGORIES:
-        c = confusion_counts(units[cat].to_numpy(), coded[cat].to_numpy())
+        c = confusion_counts(units[prefix + cat].to_numpy(), coded[cat].to_numpy())
         f1 = f1_from_counts(c)
         row[f"{cat}_p"] = c.tp / (c.tp + c.fp) if c.tp + c.fp else np.nan
         row[f"{cat}_r"] = c.tp / (c.tp + c.fn) if c.tp + c.fn else np.nan
@@ -201,7 +206,9 @@ def main() -> int:
         units = table[table["split"] == args.split].reset_index(drop=True)
         if units.empty:
             continue
-        cb = codebook_codes(units, compiled, seg, text_cfg.get("context", {}))
+        coded_all = codebook_codes(units, compiled, seg, text_cfg.get("context", {}))
+        cb = coded_all[list(CATEGORIES)]
+        attention = coded_all[[f"theme_{c}" for c in CATEGORIES]].set_axis(list(CATEGORIES), axis=1)
         in_pool = units["unit_id"].isin(oof.index) & (units["split"] != "test")
         predicted = coder.predict(units["text"].tolist(), [seg.tokens(t) for t in units["text"]])
         # Rows the coder trained on are scored out of fold, never by the coder that saw them.
@@ -218,6 +225,15 @@ def main() -> int:
             rows.append(
                 {"set": name, "split": args.split, "measure": measure, **score(units, coded)}
             )
+        # Theme attention (codebook only): any mention of the theme — P, R or D in the gold.
+        rows.append(
+            {
+                "set": name,
+                "split": args.split,
+                "measure": "codebook_attention",
+                **score(units, attention, prefix="theme_"),
+            }
+        )
         if args.show:
             cat = args.show
             for i in range(len(units)):

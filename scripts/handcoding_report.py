@@ -2,11 +2,11 @@
 
 from chainpb.atomic import write_csv
 from chainpb.runlog import script_logger
+from chainpb.text.candidates import candidate_terms
 from chainpb.text.codebook import load_codebook
 from chainpb.text.handcoding_report import (
     ALL_CODERS,
     POOLED,
-    candidate_terms,
     gold_table,
     human_agreement,
     human_disagreements,

@@ -23,10 +23,9 @@ from openpyxl import load_workbook
 from chainpb.atomic import write_csv
 from chainpb.errors import InputError
 from chainpb.labels import CATEGORIES
+from chainpb.text.candidates import candidate_terms, distinct_char_ngrams
 from chainpb.text.codebook import validate_codebook
 from chainpb.text.handcoding_report import (
-    candidate_terms,
-    char_ngrams,
     gold_table,
     human_agreement,
     human_disagreements,
@@ -545,8 +544,8 @@ def test_machine_against_human_reference():
 
 
 def test_char_ngrams_skip_punctuation_and_digits():
-    assert char_ngrams("抱团，取暖2", sizes=(2,)) == {"抱团", "取暖"}
-    assert "团，取" not in char_ngrams("抱团，取暖")
+    assert distinct_char_ngrams("抱团，取暖2", sizes=(2,)) == {"抱团", "取暖"}
+    assert "团，取" not in distinct_char_ngrams("抱团，取暖")
 
 
 def test_candidate_terms_on_a_known_example():

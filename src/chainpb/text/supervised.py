@@ -86,8 +86,8 @@ DEFAULT_HYBRID_MIN_PROBABILITY = 0.9
 DEFAULT_MIN_DF = 2
 # TF-IDF rows are L2-normalised, so one term's value is small and C=1 (sklearn's default)
 # over-regularises on a gold sample of a few hundred units; C=10 is the usual text setting.
-# (Checked on 400 simulated open answers outside the gold, benchmarks/codebook_dev.py's
-# development set: C=3 lost 3 points of macro F1, C=30 gained half a point.)
+# (Checked on 400 simulated open answers outside the gold, the development set of an earlier
+# codebook script: C=3 lost 3 points of macro F1, C=30 gained half a point.)
 DEFAULT_C = 10.0
 
 
