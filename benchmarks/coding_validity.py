@@ -104,6 +104,7 @@ def corpus_set() -> pd.DataFrame:
         code = raw[cat].fillna("").astype(str).str.strip().str.upper().replace("", "0")
         out[code_column(cat)] = code
         out[cat] = (code == "P").astype("int64")
+        out[f"theme_{cat}"] = code.isin(["P", "R", "D"]).astype("int64")
     return out
 
 
@@ -202,6 +203,8 @@ def main() -> int:
     )
 
     rows = []
+    # Pooled over the real-wording sets (not the simulated example): units and codes per measure.
+    pooled: dict[str, list[tuple[pd.DataFrame, pd.DataFrame]]] = {}
     for name, table in sets.items():
         units = table[table["split"] == args.split].reset_index(drop=True)
         if units.empty:
@@ -225,6 +228,8 @@ def main() -> int:
             rows.append(
                 {"set": name, "split": args.split, "measure": measure, **score(units, coded)}
             )
+            if name != "example":
+                pooled.setdefault(measure, []).append((units, coded))
         # Theme attention (codebook only): any mention of the theme — P, R or D in the gold.
         rows.append(
             {
@@ -241,6 +246,12 @@ def main() -> int:
                 if g != c:
                     tag = "MISS " if g else "FALSE"
                     print(f"  {name:8s} {tag} {units.at[i, 'unit_id']} {units.at[i, 'text'][:80]}")
+    for measure, parts in pooled.items():
+        units = pd.concat([u for u, _ in parts], ignore_index=True)
+        coded = pd.concat([c for _, c in parts], ignore_index=True)
+        rows.append(
+            {"set": "real_pooled", "split": args.split, "measure": measure, **score(units, coded)}
+        )
     table = pd.DataFrame(rows)
     shown = ["set", "measure", "n", "macro_f1", *(f"{c}_f1" for c in CATEGORIES),
              "remedy_coded", "remedy_units", "offtopic_coded", "offtopic_units", "denied_coded",

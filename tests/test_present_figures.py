@@ -336,6 +336,26 @@ def test_agreement_figure() -> None:
     assert fig.axes[0].get_ylim()[0] < -0.1  # a negative κ stays visible
 
 
+def test_agreement_figure_shows_the_test_units_when_there_are_any() -> None:
+    rows = []
+    for split, f1 in (("all", 0.9), ("dev", 0.95), ("test", 0.7)):
+        for source in ("all", "answers"):
+            for cat in ("macro", *F.CATEGORIES):
+                rows.append(
+                    {"comparison": "hybrid_vs_gold", "split": split, "source": source,
+                     "category": cat, "precision": f1, "recall": f1, "f1": f1,
+                     "cohen_kappa": f1}
+                )  # fmt: skip
+    table = pd.DataFrame(rows)
+    fig = F.plot_agreement(table)
+    assert fig.get_suptitle().endswith("（测试集单元）")
+    heights = {round(p.get_height(), 2) for p in fig.axes[0].patches}
+    assert heights == {0.7}  # only the test rows (split=test, source=all) are drawn
+    fig = F.plot_agreement(table[table["split"] != "test"], language="en")
+    assert fig.get_suptitle().endswith(" (all hand-coded units)")
+    assert {round(p.get_height(), 2) for p in fig.axes[0].patches} == {0.9}
+
+
 def test_bad_language_is_rejected() -> None:
     with pytest.raises(ChainpbError, match="language"):
         F.plot_difficulty_prevalence(_firm_difficulty(), language="fr")  # type: ignore[arg-type]

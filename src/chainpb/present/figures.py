@@ -111,6 +111,8 @@ TEXT: dict[str, dict[str, str]] = {
     "slope": {"zh": "简单斜率（95% 置信区间）", "en": "Simple slope (95% CI)"},
     "moderator_value": {"zh": "调节变量取值", "en": "Moderator value"},
     "predicted": {"zh": "预测值", "en": "Predicted"},
+    "units_test": {"zh": "测试集单元", "en": "test units"},
+    "units_all": {"zh": "全部人工编码单元", "en": "all hand-coded units"},
     "agreement_title": {
         "zh": "编码一致性：精确率、召回率、F1 与 Cohen's κ",
         "en": "Coding agreement: precision, recall, F1 and Cohen's κ",
@@ -789,14 +791,20 @@ def plot_agreement(
     cohen_kappa``); a ``macro`` category row, if present, is drawn last. κ can be negative or
     NaN (a category nobody coded): NaN bars are simply absent. When the table breaks the
     agreement down by ``split`` and ``source`` (the validation output does), the figure shows
-    the pooled rows (``all``/``all``); the breakdown stays in the table.
+    all sources of the ``test`` units — never trained or tuned on — when there are any, else
+    all units; the title says which. The breakdown stays in the table.
     """
     _check_language(language)
     _require(agreement, ["comparison", "category", *AGREEMENT_METRICS], "agreement")
     apply_theme()
-    for column in ("split", "source"):
-        if column in agreement.columns:
-            agreement = agreement[agreement[column].astype(str) == "all"]
+    title = text("agreement_title", language)
+    if "source" in agreement.columns:
+        agreement = agreement[agreement["source"].astype(str) == "all"]
+    if "split" in agreement.columns:
+        split = "test" if (agreement["split"].astype(str) == "test").any() else "all"
+        agreement = agreement[agreement["split"].astype(str) == split]
+        which = text(f"units_{split}", language)
+        title = f"{title}（{which}）" if language == "zh" else f"{title} ({which})"
     comparisons = sorted(agreement["comparison"].unique())
     known = ["codebook_vs_gold", "supervised_vs_gold", "hybrid_vs_gold", "supervised_vs_codebook"]
     comparisons = [c for c in known if c in comparisons] + [
@@ -835,5 +843,5 @@ def plot_agreement(
         ax.set_title(TEXT[comparison][language] if comparison in TEXT else comparison)
         ax.set_ylabel(text("value", language))
     axes[0, 0].legend(title=text("metric", language), loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(text("agreement_title", language))
+    fig.suptitle(title)
     return fig
