@@ -115,6 +115,12 @@ def test_text_measures_models_and_presentation_outputs(run_dir: Path) -> None:
         # attention counts every counted mention, difficulty statements only problems
         assert (pivot["attention"] >= pivot["difficulty"]).all()
         assert pivot["attention"].sum() == len(counted)
+    # The simulator wrote each city's policies with extra sentences on one area (truth.json,
+    # policy_emphasis): attention must be highest there in every city.
+    for city, planted in TRUTH["policy_emphasis"].items():
+        themes = pd.read_parquet(run_dir / f"results/{city}/text/policy_themes.parquet")
+        attention = themes[themes["measure"] == "attention"].set_index("category")
+        assert attention["per_1000_tokens"].idxmax() == planted, (city, attention)
     kwic = pd.read_csv(run_dir / "results/text/kwic.csv", encoding="utf-8-sig")
     assert {"polarity", "status", "rule", "slots", "in_context"} <= set(kwic.columns)
     assert kwic["rule"].str.startswith("slot:").any()
