@@ -5,6 +5,12 @@ from snakemake.utils import min_version
 
 min_version("9.14.8")
 
+from chainpb.config import preflight_configfile
+
+# Our reader first: Snakemake's own gives a raw UnicodeDecodeError or a YAML message
+# without a line number (a bilingual ConfigError with the line instead).
+preflight_configfile("config/config.yaml")
+
 
 configfile: "config/config.yaml"
 

@@ -2,6 +2,7 @@
 
 from chainpb.atomic import write_csv, write_json
 from chainpb.models import collect_estimates, read_fits, specs_json
+from chainpb.models.result import dropped_note
 from chainpb.runlog import script_logger
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
@@ -11,3 +12,6 @@ results = read_fits(sm.input.fits)
 write_csv(sm.output.estimates, collect_estimates(results))
 write_json(sm.output.specs, specs_json(results))
 log.info("汇总 collected %d 个模型 fitted models from %d jobs", len(results), len(sm.input.fits))
+for res in results:
+    for term, partners in res.dropped_terms().items():
+        log.warning("%s / %s: %s", res.model, res.outcome, dropped_note(term, partners))

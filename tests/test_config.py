@@ -98,3 +98,88 @@ def test_absolute_path_inside_data_dir_outside_project_is_allowed(tmp_path: Path
     cfg["cities"]["suqian"]["survey"] = "suqian.csv"
     table = cities(check_config(cfg, SCHEMA, project), project)
     assert table["suqian"].survey == (data / "suqian.csv").resolve()
+
+
+# --------------------------------------------------------------- decoding and YAML errors
+
+
+def test_gbk_config_names_line_and_byte(tmp_path: Path) -> None:
+    # "城市" in GBK is B3 C7 CA D0 ("城市".encode("gbk")); the first undecodable byte 0xB3
+    # follows "  nm: " (6 bytes) on line 2, so it is byte 7 of the line and file offset
+    # len("a: 1\n") + 6 = 11.
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"a: 1\n  nm: " + "城市".encode("gbk") + b"\n")
+    with pytest.raises(ConfigError) as err:
+        load_yaml(path)
+    assert f"配置文件 {path} 不是 UTF-8 编码：第 2 行第 7 个字节（文件第 11 字节）" in err.value.zh
+    assert "0xB3 0xC7 0xCA 0xD0" in err.value.zh  # GBK bytes of 城市 (checked with .encode)
+    assert "可能是 GBK/GB18030 编码" in err.value.zh
+    assert "at line 2, byte 7 of the line (byte offset 11)" in err.value.en
+    assert err.value.__cause__ is None and err.value.__suppress_context__  # no chained traceback
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes("\ufeffname: 宿迁市\n".encode())
+    assert load_yaml(path) == {"name": "宿迁市"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "problem", "hint"),
+    [
+        # Line/column are PyYAML's marks + 1, read off the inputs by hand.
+        ("a: 1\nb: !foo bar\n", 2, 4, "constructor for the tag '!foo'", "YAML 标签"),
+        ("a:\n\tb: 1\n", 2, 1, "found character '\\t'", "Tab"),
+        ("a: 1\nurl: http: x\n", 2, 10, "mapping values are not allowed here", "冒号"),
+    ],
+)
+def test_yaml_error_names_line_and_hint(tmp_path, text, line, column, problem, hint) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_yaml(path)
+    assert f"配置文件 {path} 第 {line} 行第 {column} 列不是合法的 YAML" in err.value.zh
+    assert hint in err.value.zh
+    assert f"at line {line}, column {column}" in err.value.en and problem in err.value.en
+    assert "the line reads:" in err.value.en
+
+
+def test_preflight_rejects_non_mapping_and_ignores_missing(tmp_path: Path) -> None:
+    from chainpb.config import preflight_configfile
+
+    preflight_configfile(tmp_path / "absent.yaml")  # left to Snakemake / --configfile
+    path = tmp_path / "config.yaml"
+    path.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        preflight_configfile(path)
+
+
+def test_snakemake_prints_bilingual_message_without_traceback(tmp_path: Path) -> None:
+    """End to end: the Snakefile's preflight stops before Snakemake's own reader."""
+    import subprocess
+    import sys
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_bytes(b"language: zh\nx: " + "党".encode("gbk"))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-n",
+            "--cores",
+            "1",
+            "-s",
+            str(ROOT / "Snakefile"),
+            "-d",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    out = proc.stdout + proc.stderr
+    assert "ConfigError" in out and "不是 UTF-8 编码：第 2 行第 4 个字节" in out
+    assert "is not UTF-8" in out
+    assert "UnicodeDecodeError" not in out and "Traceback" not in out

@@ -72,3 +72,84 @@ def test_offset_reports_furthest_attempt(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         detect_encoding(tmp_path / "nope.csv")
+
+
+# --- issue 10: Big5, UTF-16 without BOM, mixed files, line numbers, log ----------------------
+
+BIG5_POLICY = (
+    "關於推進產業鏈黨建工作的實施意見\n各縣區黨委：為深入貫徹落實黨的二十大精神，加強產業鏈黨建。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        # Big5 bytes also decode as GB18030 (as mojibake: 闽崩秈玻…); the detector must choose Big5.
+        (BIG5_POLICY, "big5", "big5"),
+        ("產業鏈黨建聯盟\n", "big5", "big5"),
+        # …and a GBK text that Big5 also decodes (as 摩傖萇繚) stays GB18030.
+        ("集成电路\n", "gbk", "gb18030"),
+        (TEXT, "gbk", "gb18030"),
+        # UTF-16 without BOM: NULs on odd offsets are little endian, on even offsets big endian.
+        (TEXT, "utf-16-le", "utf-16-le"),
+        (TEXT, "utf-16-be", "utf-16-be"),
+    ],
+)
+def test_detects_big5_and_bomless_utf16(text: str, encoding: str, expected: str) -> None:
+    data = text.encode(encoding)
+    assert detect_encoding_bytes(data) == expected
+    assert data.decode(expected) == text
+
+
+def test_big5_text_is_read_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "policy.txt"
+    path.write_bytes(BIG5_POLICY.encode("big5"))
+    text, encoding = read_text_auto(path)
+    assert encoding == "big5"
+    assert text.startswith("關於推進產業鏈黨建")
+
+
+def test_mixed_gbk_and_utf8_names_the_lines(tmp_path: Path) -> None:
+    # Lines 1–2 saved as UTF-8, line 3 appended from a GBK export: GB18030 would decode the
+    # whole file as mojibake without error, so the detector must refuse it and name both lines.
+    data = "企业编号,产业链\nA001,集成电路\n".encode() + "A002,新能源\n".encode("gbk")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        detect_encoding(path)
+    message = str(info.value)
+    assert "第一处在第 1 行" in message and "第一处在第 3 行" in message
+    assert "first at line 1" in message and "first at line 3" in message
+
+
+def test_undecodable_byte_names_the_line(tmp_path: Path) -> None:
+    # 0xFF is invalid in UTF-8, GB18030 and Big5; it sits on line 3 at byte offset 12
+    # ("a,b\n" 4 bytes + "1,2\n" 4 bytes + "3,4," 4 bytes).
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"a,b\n1,2\n3,4,\xff\n")
+    with pytest.raises(InputError) as info:
+        detect_encoding(path)
+    message = str(info.value)
+    assert "第 3 行" in message and "line 3" in message and "offset 12" in message
+
+
+def test_broken_utf16_names_the_line(tmp_path: Path) -> None:
+    # A lone high surrogate (D800) on line 2 of a BOM-less UTF-16-LE file.
+    data = "a,b\n1,".encode("utf-16-le") + b"\x00\xd8" + "x\n".encode("utf-16-le")
+    path = tmp_path / "u16.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match="line 2"):
+        detect_encoding(path)
+
+
+def test_chosen_encoding_is_logged_per_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a.txt").write_bytes(BIG5_POLICY.encode("big5"))
+    (tmp_path / "b.txt").write_bytes(TEXT.encode("utf-8-sig"))
+    with caplog.at_level("INFO", logger="chainpb"):
+        read_text_auto(tmp_path / "a.txt")
+        read_text_auto(tmp_path / "b.txt")
+    lines = [r.getMessage() for r in caplog.records]
+    assert "编码 encoding: big5 ← a.txt" in lines
+    assert "编码 encoding: utf-8-sig ← b.txt" in lines

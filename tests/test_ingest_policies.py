@@ -157,3 +157,62 @@ def test_pool_policies_sorted(tmp_path: Path) -> None:
         "wuxi-c_opinion",
     ]
     assert isinstance(pooled, pd.DataFrame)
+
+
+# ------------------------------------------------------- files not read, and empty texts
+
+
+def test_unread_files_are_named_in_the_log(tmp_path: Path, caplog) -> None:
+    folder = make_folder(tmp_path)
+    (folder / "d_rules.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "e_old.DOC").write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "notes.xlsx").write_bytes(b"PK")
+    (folder / "~$opinion.docx").write_bytes(b"lock")
+    (folder / "archive").mkdir()
+    with caplog.at_level("WARNING", logger="chainpb.ingest.policies"):
+        table = read_policy_folder(folder, "suqian", "宿迁市")
+    assert len(table) == 3  # the three listed documents, nothing else
+    lines = [r.getMessage() for r in caplog.records]
+    # One line per unread entry, sorted by name (Python sorts "~" after letters).
+    assert [line.split(" — ")[0] for line in lines] == [
+        f"未读取 not read: {folder / n}"
+        for n in ("archive", "d_rules.pdf", "e_old.DOC", "notes.xlsx", "~$opinion.docx")
+    ]
+    pdf = lines[1]
+    assert ".pdf 文件不被读取（只读 .txt 和 .docx）" in pdf and "save it as .docx or .txt" in pdf
+    assert ".doc files are not read" in lines[2]  # suffix compared case-insensitively
+    assert "不是政策文档（.xlsx）" in lines[3] and "not a policy document (.xlsx)" in lines[3]
+    assert "Office 临时锁文件" in lines[4] and "子文件夹" in lines[0]
+
+
+def test_clean_folder_logs_nothing(tmp_path: Path, caplog) -> None:
+    folder = make_folder(tmp_path)
+    with caplog.at_level("WARNING", logger="chainpb.ingest.policies"):
+        read_policy_folder(folder, "suqian", "宿迁市")
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("content", "zh", "en"),
+    [
+        (b"", "是 0 字节的空文件", "is an empty file (0 bytes)"),
+        (" \r\n\u3000\n".encode(), "没有文字（7 字节", "has no text (7 bytes of blanks)"),
+    ],
+)
+def test_empty_policy_text_is_an_input_error(tmp_path: Path, content, zh, en) -> None:
+    # " \r\n" is 3 bytes, the ideographic space U+3000 is 3 bytes in UTF-8, "\n" 1: 7 bytes.
+    folder = make_folder(tmp_path)
+    (folder / "b_notice.txt").write_bytes(content)
+    with pytest.raises(InputError) as info:
+        read_policy_folder(folder, "suqian", "宿迁市")
+    message = str(info.value)
+    assert f"文件 {folder / 'b_notice.txt'}" in message and zh in message and en in message
+
+
+def test_empty_docx_is_an_input_error(tmp_path: Path) -> None:
+    from docx import Document
+
+    folder = make_folder(tmp_path)
+    Document().save(str(folder / "c_opinion.docx"))  # a valid .docx with no paragraphs
+    with pytest.raises(InputError, match=r"c_opinion\.docx.*没有文字"):
+        read_policy_folder(folder, "suqian", "宿迁市")

@@ -251,3 +251,60 @@ def test_duplicated_headers(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         read_survey_file(tmp_path / "absent.csv")
+
+
+# --- issue 10: cells the reader cannot vouch for are marked, never guessed --------------------
+
+
+def test_short_csv_row_marks_every_missing_column(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    # Row 3 has 2 of 4 fields (export cut off): columns c and d are missing, not empty.
+    path.write_text("a,b,c,d\n1,2,3,4\n5,6\n7,8,,\n", encoding="utf-8")
+    raw = read_survey_file(path)
+    assert sorted(raw.cell_problems) == [(3, "c"), (3, "d")]
+    problem = raw.cell_problems[(3, "c")]
+    assert problem.kind == "short_row"
+    assert "第 3 行只有 2 个字段，表头有 4 个" in problem.reason_zh
+    assert "row 3 has 2 fields but the header has 4" in problem.reason_en
+    # Row 4 has all 4 fields (two of them empty): nothing is marked.
+    assert raw.data.iloc[2].tolist() == ["7", "8", None, None]
+
+
+def test_trailing_empty_header_does_not_make_rows_short(tmp_path: Path) -> None:
+    # Excel writes "a,b," when a formatted column has no header; rows "1,2" are complete.
+    path = tmp_path / "trailing.csv"
+    path.write_text("a,b,\n1,2\n", encoding="utf-8")
+    assert read_survey_file(path).cell_problems == {}
+
+
+def test_excel_error_literals_are_marked(tmp_path: Path) -> None:
+    path = tmp_path / "errors.csv"
+    path.write_text("a,b\n#REF!,x\n#n/a,#DIV/0!\n", encoding="utf-8")
+    raw = read_survey_file(path)
+    assert sorted(raw.cell_problems) == [(2, "a"), (3, "a"), (3, "b")]
+    assert "#N/A" in raw.cell_problems[(3, "a")].reason_en
+    assert "第 2 行「a」是 Excel 错误值 #REF!" in raw.cell_problems[(2, "a")].reason_zh
+
+
+def test_xlsx_formula_without_result_and_merged_cells(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "own", "n"])
+    ws.append(["A1", "民营", 1])
+    ws.append(["A2", None, "=C2+1"])  # openpyxl stores no cached result for a formula
+    ws.append(["A3", None, 3])
+    ws.append(["A4", "国有", 4])
+    ws.merge_cells("B2:B4")
+    ws.merge_cells("A1:A1")  # a one-cell "merge" loses nothing
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    raw = read_survey_file(path)
+    assert sorted(raw.cell_problems) == [(3, "n"), (3, "own"), (4, "own")]
+    assert raw.cell_problems[(3, "n")].kind == "formula"
+    assert "第 3 行「n」是公式" in raw.cell_problems[(3, "n")].reason_zh
+    merged = raw.cell_problems[(4, "own")]
+    assert (merged.kind, merged.fill, merged.merge) == ("merged", "民营", "B2:B4")
+    # The merged rows read as empty; the reader does not fill them itself.
+    assert raw.data["own"].tolist() == ["民营", None, None, "国有"]

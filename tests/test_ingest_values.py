@@ -121,6 +121,12 @@ def test_missing_codes_inside_range_are_answers(variable: str, raw: Any, expecte
         ("5 非常同意", 5),
         ("5=非常同意", 5),
         ("１ 非常不同意", 1),
+        # SPSS and pandas write whole numbers as "4.0" in CSV exports (issue 10: a whole city
+        # was rejected for this); full-width "４.０" too.
+        ("4.0", 4),
+        ("3.0", 3),
+        ("４.０", 4),
+        ("5.00", 5),
     ],
 )
 def test_likert(raw: Any, expected: int) -> None:
@@ -132,7 +138,10 @@ def test_likert(raw: Any, expected: int) -> None:
     [
         ("1 非常同意", "contradicts"),
         ("很好", "not a valid scale answer"),
-        ("3.5", "not a valid scale answer"),
+        # A decimal string is a number now, so the message says why it is not an answer.
+        ("3.5", "not a whole number"),
+        ("6.0", "outside the valid range"),
+        ("4.0 同意", "not a valid scale answer"),
         (3.5, "not a whole number"),
         (6, "outside the valid range"),
         ("0", "outside the valid range"),

@@ -21,9 +21,30 @@ import pandas as pd
 UTF8_BOM = "utf-8-sig"
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (/proc, kernel ≥ 4.7)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    # Elsewhere the only way is to set and restore it (not thread-safe, but scripts are
+    # single-threaded processes).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success."""
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only on success.
+
+    The result gets the mode an ordinary ``open(..., "w")`` would give, ``0o666 & ~umask``
+    (0644 with the usual umask 022), not mkstemp's private 0600: colleagues sharing the
+    project folder must be able to read the results.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -31,6 +52,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~current_umask())
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():

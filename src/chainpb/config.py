@@ -101,23 +101,112 @@ def _explain(error: Any) -> tuple[str, str]:
     return (f"配置项 {key} 无效：{error.message}", f"config key {key} is invalid: {error.message}")
 
 
+def _decode_error(path: Path, data: bytes, exc: UnicodeDecodeError) -> ConfigError:
+    """Where the first non-UTF-8 byte sits (line, column, byte offset) and what it likely is."""
+    start = exc.start
+    line = data.count(b"\n", 0, start) + 1
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    bad = " ".join(f"0x{b:02X}" for b in data[start : start + 4])
+    # A hint only, in the order of likelihood for this audience; GB18030 decodes most byte
+    # strings, so a UTF-16 byte-order mark is checked first.
+    name = None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        name = "UTF-16"
+    else:
+        for codec, label in (("gb18030", "GBK/GB18030"), ("big5", "Big5")):
+            try:
+                data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            name = label
+            break
+    guess_zh = f"；可能是 {name} 编码（Windows 记事本、WPS 以「ANSI」保存时常见）" if name else ""
+    guess_en = f"; it may be {name} (a common Windows Notepad/WPS 'ANSI' save)" if name else ""
+    return ConfigError(
+        f"配置文件 {path} 不是 UTF-8 编码：第 {line} 行第 {column} 个字节（文件第 {start} 字节）"
+        f"的 {bad} 无法按 UTF-8 解码{guess_zh}。请用 UTF-8 重新保存（记事本：另存为 → 编码选 "
+        "UTF-8；VS Code：右下角编码 → 通过编码保存 → UTF-8）",
+        f"configuration file {path} is not UTF-8: the bytes {bad} at line {line}, byte {column} "
+        f"of the line (byte offset {start}) cannot be decoded as UTF-8{guess_en}. Save it again "
+        "as UTF-8 (Notepad: Save As → Encoding UTF-8; VS Code: encoding in the status bar → Save "
+        "with Encoding → UTF-8)",
+    )
+
+
+def _yaml_error(path: Path, text: str, exc: yaml.YAMLError) -> ConfigError:
+    """The YAML problem with its line and column, the line itself and a hint for common slips."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = " ".join(
+        str(p) for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p
+    ) or str(exc)
+    where_zh = where_en = ""
+    shown = ""
+    if mark is not None:
+        where_zh = f"第 {mark.line + 1} 行第 {mark.column + 1} 列"
+        where_en = f" at line {mark.line + 1}, column {mark.column + 1}"
+        lines = text.splitlines()
+        if mark.line < len(lines):
+            shown = lines[mark.line].strip()[:80]
+    hint_zh = hint_en = ""
+    if "tag" in problem and "constructor" in problem:
+        hint_zh = (
+            "以 ! 开头的内容是 YAML 标签，本流水线不使用；若 ! 是值的一部分，请给整个值加英文引号"
+        )
+        hint_en = (
+            "a value starting with ! is a YAML tag, which the pipeline does not use; "
+            "if the ! belongs to the value, put the whole value in quotes"
+        )
+    elif "'\\t'" in problem:  # PyYAML: found character '\t' that cannot start any token
+        hint_zh = "YAML 不允许用 Tab 缩进，请把 Tab 换成空格"
+        hint_en = "YAML does not allow tab indentation; replace the tabs by spaces"
+    elif ":" in shown and "mapping values" in problem:
+        hint_zh = "值里含有冒号（:）时，请给整个值加英文引号"
+        hint_en = "put a value that contains a colon (:) in quotes"
+    line_zh = f"（该行内容：{shown}）" if shown else ""
+    line_en = f" (the line reads: {shown})" if shown else ""
+    return ConfigError(
+        f"配置文件 {path} {where_zh}不是合法的 YAML：{problem}{line_zh}"
+        + (f"。{hint_zh}" if hint_zh else ""),
+        f"configuration file {path} is not valid YAML{where_en}: {problem}{line_en}"
+        + (f". Hint: {hint_en}" if hint_en else ""),
+    )
+
+
 def load_yaml(path: str | Path) -> Any:
+    """Read a UTF-8 YAML file; decoding and syntax errors name the line (bilingual)."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError(f"找不到配置文件 {path}", f"configuration file {path} not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(
-            f"配置文件 {path} 不是合法的 YAML：{exc}",
-            f"configuration file {path} is not valid YAML: {exc}",
-        ) from exc
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        raise _decode_error(path, data, exc) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, text, exc) from None
+
+
+def preflight_configfile(path: str | Path) -> None:
+    """Read ``path`` with :func:`load_yaml` before Snakemake's ``configfile:`` does.
+
+    Snakemake's own reader shows a raw UnicodeDecodeError for a non-UTF-8 file and "not valid
+    JSON or YAML … tab indentation" without a line for any YAML error; called in the Snakefile
+    just before ``configfile:``, this stops first with a bilingual message naming the line. A
+    missing file is left to Snakemake (``--configfile`` may replace it).
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    config = load_yaml(path)
+    if not isinstance(config, dict):
         raise ConfigError(
-            f"配置文件 {path} 不是 UTF-8 编码（请用 UTF-8 保存）",
-            f"configuration file {path} is not UTF-8 encoded (save it as UTF-8)",
-        ) from exc
+            f"配置文件 {path} 的顶层应是「键: 值」形式的映射，实际是 {type(config).__name__}",
+            f"configuration file {path} must be a mapping of keys at the top level, "
+            f"found {type(config).__name__}",
+        )
 
 
 def validate_against_schema(instance: Any, schema: Mapping[str, Any], *, what: str) -> Any:

@@ -10,6 +10,7 @@ Expected YAML (keys under ``ingest``, ``scales`` and ``privacy`` of config/confi
       missing_markers: ["(跳过)", ...]
       missing_codes: [-3, -2, -1, 99, 999]
       categories: {ownership: [国有, 民营, 外资, 混合所有制], alliance_type: [...]}
+      fill_merged_cells: false   # true: rows 2..n of a merged .xlsx cell take its value
     scales:
       coverage: {items: [...], reverse: [coverage_4]}
       ...
@@ -80,6 +81,9 @@ class IngestOptions:
         default_factory=lambda: dict(DEFAULT_CATEGORIES)
     )
     reverse_items: tuple[str, ...] = DEFAULT_REVERSE_ITEMS
+    # Off by default: a merge may span rows that did not mean to share the answer, so filling
+    # is the researcher's decision, reported in the log when taken.
+    fill_merged_cells: bool = False
     hash_key_env: str = "CHAINPB_HASH_KEY"
     hash_key_file: str | None = "~/.config/chainpb/hash_key"
 
@@ -136,6 +140,7 @@ class IngestOptions:
             ),
             categories=categories,
             reverse_items=tuple(sorted(set(reverse))) if scales else DEFAULT_REVERSE_ITEMS,
+            fill_merged_cells=bool(ingest.get("fill_merged_cells", False)),
             hash_key_env=str(privacy.get("hash_key_env") or "CHAINPB_HASH_KEY"),
             hash_key_file=privacy.get("hash_key_file"),
         )

@@ -3,8 +3,11 @@ documents it lists (.txt in any encoding of :mod:`.encoding`, or .docx).
 
 The manifest and the folder must agree exactly: a manifest row whose file is absent, or a
 .txt/.docx that the manifest does not list, stops the run with both names — a silently skipped
-policy would bias the city's emphasis measure. Office lock files (``~$*.docx``) and hidden files
-are ignored.
+policy would bias the city's emphasis measure. Every other file in the folder (.pdf, .doc,
+spreadsheets, Office lock files ``~$*.docx``, hidden files, sub-folders) is not read, and each is
+named in the ingest log with the reason (:func:`skipped_files`), so a policy saved as .pdf does
+not vanish unseen. A listed document whose text is empty (0 bytes, or only whitespace) stops the
+run: an empty text would count as a policy that says nothing.
 
 Text of a .docx is its body in document order: each paragraph one line, each table row one line
 with its cells joined by "；" (merged cells once). Every text is normalised
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 from pathlib import Path
 
@@ -42,6 +46,10 @@ POLICY_COLUMNS = (
 )
 DOCUMENT_SUFFIXES = (".txt", ".docx")
 CELL_SEPARATOR = "；"
+# Formats a policy often arrives in that the reader does not take, with what to do instead.
+CONVERTIBLE_SUFFIXES = (".pdf", ".doc", ".wps", ".rtf", ".odt", ".html", ".htm")
+
+log = logging.getLogger(__name__)  # a child of "chainpb": lands in the rule's log file
 
 
 def read_docx_text(path: str | os.PathLike[str]) -> str:
@@ -134,6 +142,55 @@ def _is_document(path: Path) -> bool:
     )
 
 
+def skipped_files(folder: Path) -> list[tuple[str, str, str]]:
+    """Files (and sub-folders) of ``folder`` the reader does not take: (name, reason zh, en).
+
+    manifest.csv and the .txt/.docx documents are read (an unlisted document is an error
+    elsewhere); everything else is reported here, sorted by name.
+    """
+    out: list[tuple[str, str, str]] = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = path.name
+        suffix = path.suffix.lower()
+        if name == MANIFEST_NAME or _is_document(path):
+            continue
+        if path.is_dir():
+            reason = ("子文件夹，不读取其中的文件", "a sub-folder; its files are not read")
+        elif name.startswith("~$"):
+            reason = ("Office 临时锁文件，忽略", "an Office lock file; ignored")
+        elif name.startswith("."):
+            reason = ("隐藏文件，忽略", "a hidden file; ignored")
+        elif suffix in CONVERTIBLE_SUFFIXES:
+            reason = (
+                f"{suffix} 文件不被读取（只读 .txt 和 .docx）；如是政策文本，请另存为 .docx 或 .txt，"
+                "并在 manifest.csv 中列出",
+                f"{suffix} files are not read (only .txt and .docx); if it is a policy text, "
+                "save it as .docx or .txt and list it in manifest.csv",
+            )
+        else:
+            reason = (
+                f"不是政策文档（{suffix or '无扩展名'}），未读取",
+                f"not a policy document ({suffix or 'no extension'}); not read",
+            )
+        out.append((name, *reason))
+    return out
+
+
+def _check_not_empty(path: Path, raw: str) -> None:
+    """A listed document with no text stops the run, naming the file."""
+    if raw.strip():
+        return
+    size = path.stat().st_size
+    what_zh = "是 0 字节的空文件" if size == 0 else f"没有文字（{size} 字节，只有空白或空段落）"
+    what_en = "is an empty file (0 bytes)" if size == 0 else f"has no text ({size} bytes of blanks)"
+    raise InputError(
+        Location(str(path)),
+        f"政策文件{what_zh}；请放入正文（或从 manifest.csv 中删去这一行并移走该文件）。",
+        f"the policy file {what_en}; put the text in it (or remove its manifest.csv row and "
+        "move the file away).",
+    )
+
+
 def read_policy_folder(
     folder: str | os.PathLike[str], city_key: str, city_name: str
 ) -> pd.DataFrame:
@@ -177,6 +234,8 @@ def read_policy_folder(
             f"{', '.join(str(folder / n) for n in unlisted)} in the folder is not listed in "
             "manifest.csv; add a row (file,title,issuer,date) or move the file away.",
         )
+    for name, reason_zh, reason_en in skipped_files(folder):
+        log.warning("未读取 not read: %s — %s / %s", folder / name, reason_zh, reason_en)
     stems: dict[str, str] = {}
     rows = []
     for record in manifest.to_dict("records"):
@@ -189,7 +248,9 @@ def read_policy_folder(
                 f"'{name}' and '{stems[doc_id]}' share a file stem, so their doc_id would clash.",
             )
         stems[doc_id] = name
-        text = mask_pii(normalize_text(read_policy_text(folder / name)))
+        raw = read_policy_text(folder / name)
+        _check_not_empty(folder / name, raw)
+        text = mask_pii(normalize_text(raw))
         rows.append(
             {
                 "city_key": city_key,

@@ -24,6 +24,21 @@ Decisions worth knowing:
   text it uses the label (1 = "是", 2 = "否").
 - Headers of SPSS/Stata files are the variable names; their variable labels are kept in
   ``RawSurvey.column_labels`` so that a column map may name either.
+
+Cells a reader cannot vouch for are not dropped or guessed: they are marked in
+``RawSurvey.cell_problems`` (keyed by raw row and header, with a bilingual reason naming both),
+and the validator quarantines the row if the column is used (:mod:`.validate`):
+
+- a CSV row with fewer fields than the header (a truncated export, or a lost delimiter that
+  shifted every later value): every missing column is marked;
+- an Excel error literal (``#REF!``, ``#N/A``, ``#VALUE!``, ``#DIV/0!``, ``#NAME?``,
+  ``#NULL!``, ``#NUM!``, and the newer ``#SPILL!``, ``#CALC!``, ``#GETTING_DATA``), in .xlsx
+  or in a CSV saved from Excel: it is the failure of a formula, not an answer;
+- an .xlsx formula with no stored result (written by a library, or saved without
+  recalculation): openpyxl reads it as empty although the cell is not;
+- rows 2..n of a cell merged downwards in .xlsx (one ownership typed once for three rows):
+  they read as empty. The mark carries the merged value; the validator fills it down when
+  ``ingest.fill_merged_cells`` is true and reports it in the log, else quarantines the rows.
 """
 
 from __future__ import annotations
@@ -35,6 +50,7 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +63,35 @@ from chainpb.ingest.encoding import read_text_auto
 SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".sav", ".dta")
 _CSV_DELIMITERS = (",", ";", "\t")
 _RESTATED_CODE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:[=:：.、)）\s-]|$)")
+_COLUMN = "\x00column\x00"  # placeholder in reasons made before the header is known
+#: What Excel (and WPS) shows in a cell whose formula failed; never an answer.
+EXCEL_ERRORS: tuple[str, ...] = (
+    "#REF!",
+    "#N/A",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NULL!",
+    "#NUM!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """Why a reader cannot vouch for one cell (see module docstring).
+
+    ``kind`` is ``short_row``, ``excel_error``, ``formula`` or ``merged``; for ``merged``,
+    ``fill`` is the value of the merge and ``merge`` its range (``"E2:E4"``).
+    """
+
+    kind: str
+    reason_zh: str
+    reason_en: str
+    fill: Any = None
+    merge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +113,7 @@ class RawSurvey:
     column_labels: dict[str, str] = field(default_factory=dict)
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
     codes: pd.DataFrame | None = None
+    cell_problems: dict[tuple[int, str], CellProblem] = field(default_factory=dict)
 
     @property
     def headers(self) -> list[str]:
@@ -149,11 +195,19 @@ def _build(
     kind: str,
     header_cells: list[Any],
     body: list[tuple[int, list[Any]]],
+    marks: Sequence[tuple[int, int, CellProblem]] = (),
+    short_rows: bool = False,
     **extra: Any,
 ) -> RawSurvey:
-    """Assemble headers and rows; drop blank rows and blank unnamed columns; check headers."""
+    """Assemble headers and rows; drop blank rows and blank unnamed columns; check headers.
+
+    ``marks`` are reader problems by (row number, column index); ``short_rows`` marks the
+    missing cells of rows with fewer fields than the header (CSV). Excel error literals are
+    marked here for every format.
+    """
     width = max([len(header_cells)] + [len(cells) for _, cells in body])
     header_cells = list(header_cells) + [None] * (width - len(header_cells))
+    lengths = {n: len(cells) for n, cells in body}
     rows = [
         (n, [_clean_cell(c) for c in cells] + [None] * (width - len(cells))) for n, cells in body
     ]
@@ -191,7 +245,56 @@ def _build(
     data = pd.DataFrame(
         [[cells[j] for j in keep] for _, cells in rows], columns=headers, dtype=object
     )
-    return RawSurvey(path=path, kind=kind, data=data, raw_rows=tuple(n for n, _ in rows), **extra)
+    header_at = dict(zip(keep, headers, strict=True))
+    problems: dict[tuple[int, str], CellProblem] = {}
+    present = {n for n, _ in rows}
+    for n, j, problem in marks:
+        if n in present and j in header_at:
+            # Marks are made before headers are known; name the column now.
+            problems[(n, header_at[j])] = replace(
+                problem,
+                reason_zh=problem.reason_zh.replace(_COLUMN, header_at[j]),
+                reason_en=problem.reason_en.replace(_COLUMN, header_at[j]),
+            )
+    for n, cells in rows:
+        for j, head in header_at.items():
+            if isinstance(cells[j], str) and cells[j].upper() in EXCEL_ERRORS:
+                problems[(n, head)] = _excel_error(n, head, cells[j].upper())
+        if short_rows and lengths[n] < keep[-1] + 1:
+            lost = [head for j, head in header_at.items() if j >= lengths[n]]
+            for head in lost:
+                problems[(n, head)] = _short_row(n, lengths[n], keep[-1] + 1, lost)
+    return RawSurvey(
+        path=path,
+        kind=kind,
+        data=data,
+        raw_rows=tuple(n for n, _ in rows),
+        cell_problems=problems,
+        **extra,
+    )
+
+
+def _excel_error(row: int, header: str, literal: str) -> CellProblem:
+    return CellProblem(
+        "excel_error",
+        f"第 {row} 行「{header}」是 Excel 错误值 {literal}（公式计算失败），不是答案；"
+        "请在原表中修正公式或填入实际值。",
+        f"row {row}, column '{header}' holds the Excel error {literal} (a failed formula), not "
+        "an answer; fix the formula or type the value in the original sheet.",
+    )
+
+
+def _short_row(row: int, n_fields: int, n_header: int, lost: list[str]) -> CellProblem:
+    shown = "、".join(f"「{h}」" for h in lost[:5]) + ("等" if len(lost) > 5 else "")
+    shown_en = ", ".join(f"'{h}'" for h in lost[:5]) + (" etc." if len(lost) > 5 else "")
+    return CellProblem(
+        "short_row",
+        f"第 {row} 行只有 {n_fields} 个字段，表头有 {n_header} 个：{shown} 共 {len(lost)} 列缺失"
+        "（导出被截断，或少了分隔符使后面的值错位），整行不能使用；请重新导出。",
+        f"row {row} has {n_fields} fields but the header has {n_header}: {len(lost)} column(s) "
+        f"missing ({shown_en}) — a truncated export, or a lost delimiter that shifted later "
+        "values; the row cannot be used. Export the file again.",
+    )
 
 
 # --- xlsx -------------------------------------------------------------------------------------
@@ -225,29 +328,30 @@ def _plain_number(x: float | int) -> str:
 def _read_xlsx(path: Path, sheet: int | str | None) -> RawSurvey:
     from openpyxl import load_workbook
 
+    # Not read-only: read-only sheets do not know their merged cells.
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, data_only=True)
     except Exception as err:
         raise _unreadable(path, err) from err
     try:
-        names = wb.sheetnames
-        if sheet is None:
-            sheet = 0
-        if isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise _bad_sheet(path, sheet, names)
-            ws = wb[names[sheet]]
-        else:
-            if sheet not in names:
-                raise _bad_sheet(path, sheet, names)
-            ws = wb[sheet]
+        name = _sheet_name(path, sheet, wb.sheetnames)
+        ws = wb[name]
         grid: list[tuple[int, list[Any]]] = []
-        # Read-only sheets yield every row from min_row on (gaps as empty rows), so counting
-        # gives the row number Excel shows.
-        for number, row in enumerate(ws.iter_rows(min_row=1), start=1):
+        # iter_rows from row 1 yields every row (gaps as empty rows), so counting gives the row
+        # number Excel shows.
+        for number, row in enumerate(ws.iter_rows(min_row=1, min_col=1), start=1):
             cells = [_render_xlsx(c.value, getattr(c, "number_format", None)) for c in row]
             if cells:
                 grid.append((number, cells))
+        merges = [
+            (m.coord, m.min_row, m.max_row, m.min_col, ws.cell(m.min_row, m.min_col))
+            for m in ws.merged_cells.ranges
+            if m.max_row > m.min_row
+        ]
+        merges = [
+            (coord, r0, r1, c0, _render_xlsx(top.value, top.number_format))
+            for coord, r0, r1, c0, top in merges
+        ]
     except InputError:
         raise
     except Exception as err:
@@ -257,8 +361,81 @@ def _read_xlsx(path: Path, sheet: int | str | None) -> RawSurvey:
     grid = [(n, cells) for n, cells in grid if any(_clean_cell(c) is not None for c in cells)]
     if not grid:
         raise _empty(path)
+    header_row = grid[0][0]
+    marks = _formula_marks(path, name, grid)
+    for coord, r0, r1, c0, value in sorted(merges, key=lambda m: (m[1], m[3])):
+        if r0 <= header_row or _clean_cell(value) is None:
+            continue  # a merged header, or an empty merge: nothing is lost
+        for n in range(r0 + 1, r1 + 1):
+            marks.append((n, c0 - 1, _merged(n, coord, value)))
     # Blank rows above the header are skipped; rows keep the numbers Excel shows.
-    return _build(path, "xlsx", grid[0][1], grid[1:])
+    return _build(path, "xlsx", grid[0][1], grid[1:], marks=marks)
+
+
+def _sheet_name(path: Path, sheet: int | str | None, names: list[str]) -> str:
+    if sheet is None:
+        sheet = 0
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise _bad_sheet(path, sheet, names)
+        return names[sheet]
+    if sheet not in names:
+        raise _bad_sheet(path, sheet, names)
+    return sheet
+
+
+def _formula_marks(
+    path: Path, sheet: str, grid: list[tuple[int, list[Any]]]
+) -> list[tuple[int, int, CellProblem]]:
+    """Cells holding a formula whose stored result is empty (see module docstring)."""
+    from openpyxl import load_workbook
+
+    empty = {(n, j) for n, cells in grid for j, c in enumerate(cells) if _clean_cell(c) is None}
+    if not empty:
+        return []
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except Exception as err:
+        raise _unreadable(path, err) from err
+    marks: list[tuple[int, int, CellProblem]] = []
+    try:
+        for number, row in enumerate(wb[sheet].iter_rows(min_row=1), start=1):
+            for j, cell in enumerate(row):
+                value = cell.value
+                # A formula is a str starting with "=" (openpyxl marks it data_type "f"), or an
+                # ArrayFormula / DataTableFormula object.
+                is_formula = (isinstance(value, str) and value.startswith("=")) or type(
+                    value
+                ).__name__ in ("ArrayFormula", "DataTableFormula")
+                if is_formula and (number, j) in empty:
+                    marks.append((number, j, _formula(number)))
+    finally:
+        wb.close()
+    return marks
+
+
+def _formula(row: int) -> CellProblem:
+    return CellProblem(
+        "formula",
+        f"第 {row} 行「{_COLUMN}」是公式，但文件没有保存计算结果（由程序生成或未重新计算），值未知；"
+        "请在 Excel/WPS 中打开、重新计算并保存，或把公式粘贴为数值。",
+        f"row {row}, column '{_COLUMN}' holds a formula but the file stores no result (written by a "
+        "program, or saved without recalculation), so its value is unknown; open the file in "
+        "Excel/WPS, recalculate and save, or paste the formulas as values.",
+    )
+
+
+def _merged(row: int, coord: str, value: Any) -> CellProblem:
+    return CellProblem(
+        "merged",
+        f"第 {row} 行「{_COLUMN}」属于合并单元格 {coord}，读出为空（值只存在合并区域的第一行）；"
+        "请取消合并并向下填充，或在配置中设 ingest.fill_merged_cells: true。",
+        f"row {row}, column '{_COLUMN}' belongs to the merged range {coord} and reads as empty (the value "
+        "is stored in its first row only); unmerge and fill down, or set "
+        "ingest.fill_merged_cells: true in the config.",
+        fill=value,
+        merge=coord,
+    )
 
 
 def _bad_sheet(path: Path, sheet: int | str, names: list[str]) -> InputError:
@@ -298,7 +475,13 @@ def _read_csv(path: Path) -> RawSurvey:
     if not numbered:
         raise _empty(path)
     return _build(
-        path, "csv", list(numbered[0][1]), numbered[1:], encoding=encoding, delimiter=delimiter
+        path,
+        "csv",
+        list(numbered[0][1]),
+        numbered[1:],
+        short_rows=True,
+        encoding=encoding,
+        delimiter=delimiter,
     )
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from chainpb.atomic import write_csv, write_parquet
 from chainpb.errors import ChainpbError
 from chainpb.ingest.options import IngestOptions
-from chainpb.ingest.privacy import hash_enterprise_id
+from chainpb.ingest.privacy import PiiMasker, hash_enterprise_id
 from chainpb.ingest.readers import read_survey_file
 from chainpb.ingest.spec import LIKERT_MAX, LIKERT_MIN, SURVEY_COLUMNS, VARIABLES
 from chainpb.ingest.validate import map_columns, validate_rows
@@ -77,6 +77,22 @@ def reverse_code(value: int | None) -> int | None:
     return None if value is None else LIKERT_MIN + LIKERT_MAX - int(value)
 
 
+def _mask_values(values: pd.DataFrame, masker: PiiMasker) -> pd.DataFrame:
+    """Every accepted string value through the file's masker (own names, phones, IDs …).
+
+    Open answers were masked at parsing without the file's own names; chain names and
+    categories were not masked at all, and a chain cell such as 新能源（联系人张伟 13812345678）
+    would otherwise become ``chain`` and ``chain_id`` verbatim.
+    """
+    values = values.copy()
+    for variable in values.columns:
+        if VARIABLES[variable].kind in ("text", "str", "category"):
+            values[variable] = [
+                masker(v) if isinstance(v, str) else v for v in values[variable].tolist()
+            ]
+    return values
+
+
 def ingest_city_survey(
     path: str | os.PathLike[str],
     city_key: str,
@@ -96,7 +112,7 @@ def ingest_city_survey(
     file = display_path if display_path is not None else str(path)
     mapped = map_columns(raw, column_map)
     checked = validate_rows(mapped, city_key, options, file=file)
-    values = checked.values
+    values = _mask_values(checked.values, PiiMasker.from_table(mapped.data))
     n = len(checked.raw_rows)
     columns: dict[str, pd.Series] = {
         "city_key": pd.Series([city_key] * n, dtype="str"),

@@ -3,14 +3,27 @@
 A row with any invalid value is quarantined as a whole (one reject record per problem cell),
 so that a half-valid answer never reaches the analysis. Missing values are allowed except for
 ``enterprise_id`` and ``chain``. All rows that share an enterprise id are rejected, each naming
-the other rows, because the pipeline cannot know which of them is the right answer.
+the other rows, because the pipeline cannot know which of them is the right answer; ids are
+compared after NFKC and case folding (``a001``, ``A001`` and ``Ａ００１`` are one firm).
+
+Also quarantined, so that no value is lost without a record:
+
+- cells the reader marked (:class:`chainpb.ingest.readers.CellProblem`: short CSV rows, Excel
+  error literals, formulas without a stored result, rows 2..n of a merged cell) in a mapped
+  column; a short row whose missing fields are all unmapped is still quarantined (its later
+  values may have shifted), recorded on the last mapped column before the gap. With
+  ``ingest.fill_merged_cells`` the merged value is filled down instead and each filled range
+  is logged;
+- cross-field contradictions: an alliance type given while alliance_member is 0 (否).
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
+import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +31,12 @@ import pandas as pd
 
 from chainpb.errors import ConfigError, InputError, Location
 from chainpb.ingest.options import IngestOptions
-from chainpb.ingest.privacy import mask_pii
+from chainpb.ingest.privacy import PiiMasker, mask_pii
 from chainpb.ingest.readers import RawSurvey
 from chainpb.ingest.spec import REDACTED, REJECT_COLUMNS, REQUIRED_VARIABLES, VARIABLES
 from chainpb.ingest.values import is_missing_marker, parse_value
+
+log = logging.getLogger(__name__)
 
 #: Kinds whose SPSS/Stata stored code, not its value label, is the answer.
 NUMERIC_CODE_KINDS = ("likert", "int", "float")
@@ -112,6 +127,56 @@ def map_columns(raw: RawSurvey, column_map: Mapping[str, str]) -> MappedSurvey:
     )
 
 
+def _short_rows_on_unmapped(
+    mapped: MappedSurvey, problems: dict[int, list[tuple[str, Any, str, str]]]
+) -> None:
+    """Quarantine short rows whose missing fields are all unmapped (see module docstring)."""
+    raw = mapped.raw
+    position = {h: k for k, h in enumerate(raw.headers)}
+    variable_at = sorted((position[h], v) for v, h in mapped.header_of.items())
+    by_row: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for (row, header), mark in raw.cell_problems.items():
+        if mark.kind == "short_row":
+            by_row[row].append((position[header], mark))
+    index_of = {row: i for i, row in enumerate(raw.raw_rows)}
+    mapped_positions = {k for k, _ in variable_at}
+    for row, lost in sorted(by_row.items()):
+        i = index_of[row]
+        if any(pos in mapped_positions for pos, _ in lost):
+            continue  # a mapped column is missing: already recorded on it
+        first = min(pos for pos, _ in lost)
+        before = [v for k, v in variable_at if k < first]
+        variable = before[-1] if before else variable_at[0][1]
+        mark = min(lost, key=lambda item: item[0])[1]
+        problems[i].append(
+            (variable, mapped.data[variable].iloc[i], mark.reason_zh, mark.reason_en)
+        )
+
+
+def _cross_field(
+    parsed: dict[str, list[Any]],
+    mapped: MappedSurvey,
+    problems: dict[int, list[tuple[str, Any, str, str]]],
+) -> None:
+    """Answers that contradict each other within a row (see module docstring)."""
+    if "alliance_member" in parsed and "alliance_type" in parsed:
+        member_header = mapped.header_of["alliance_member"]
+        for i, (member, kind) in enumerate(
+            zip(parsed["alliance_member"], parsed["alliance_type"], strict=True)
+        ):
+            if member == 0 and kind is not None:
+                problems[i].append(
+                    (
+                        "alliance_type",
+                        mapped.data["alliance_type"].iloc[i],
+                        f"前后矛盾：「{member_header}」答“否”（不是联盟成员），却填写了联盟类型；"
+                        "请核对哪一项正确。",
+                        f"contradiction: '{member_header}' says no (not an alliance member) but "
+                        "an alliance type is given; check which answer is right.",
+                    )
+                )
+
+
 @dataclass(frozen=True)
 class ValidatedRows:
     """Parsed values of the valid rows (raw enterprise ids still in clear) and the reject records."""
@@ -123,14 +188,17 @@ class ValidatedRows:
     n_rejected_rows: int
 
 
-def _shown_value(raw_value: Any, role: str) -> str:
-    """What a reject record may show of a cell: never PII or ids; free text masked."""
+def _shown_value(raw_value: Any, role: str, masker: Callable[[str], str] = mask_pii) -> str:
+    """What a reject record may show of a cell: never PII or ids; every other value masked.
+
+    Not only free text: a name and ID number typed into a category or Likert cell
+    (民营（法人张伟 11010519850612001X）) must show as 民营（法人[姓名] [身份证号]）.
+    """
     if role in ("pii", "id"):
         return REDACTED
     if raw_value is None:
         return ""
-    text = str(raw_value)
-    return mask_pii(text) if role == "text" else text
+    return masker(str(raw_value))
 
 
 def validate_rows(
@@ -141,6 +209,8 @@ def validate_rows(
     raw_rows = mapped.raw.raw_rows
     problems: dict[int, list[tuple[str, Any, str, str]]] = defaultdict(list)
     parsed_columns: dict[str, list[Any]] = {}
+    marks = mapped.raw.cell_problems
+    filled: dict[str, list[int]] = defaultdict(list)
     for variable in mapped.data.columns:
         spec = VARIABLES[variable]
         if spec.role == "pii":
@@ -164,7 +234,16 @@ def validate_rows(
                 else code
                 for label, code in zip(cells, stored, strict=True)
             ]
+        header = mapped.header_of[variable]
         for i, raw_value in enumerate(cells):
+            mark = marks.get((raw_rows[i], header))
+            if mark is not None and mark.kind == "merged" and options.fill_merged_cells:
+                raw_value = mark.fill
+                filled[f"「{header}」{mark.merge}"].append(raw_rows[i])
+            elif mark is not None:
+                problems[i].append((variable, raw_value, mark.reason_zh, mark.reason_en))
+                out.append(None)
+                continue
             parsed = parse_value(raw_value, spec, options)
             if not parsed.ok:
                 problems[i].append(
@@ -181,11 +260,19 @@ def validate_rows(
                 )
             out.append(parsed.value)
         parsed_columns[variable] = out
+    for where, rows in sorted(filled.items()):
+        log.info(
+            "合并单元格已向下填充 merged cells filled down: %s → 第 rows %s 行",
+            where,
+            "、".join(str(r) for r in rows),
+        )
+    _short_rows_on_unmapped(mapped, problems)
+    _cross_field(parsed_columns, mapped, problems)
     ids = parsed_columns["enterprise_id"]
     rows_of_id: dict[str, list[int]] = defaultdict(list)
     for i, value in enumerate(ids):
         if value is not None:
-            rows_of_id[value].append(i)
+            rows_of_id[unicodedata.normalize("NFKC", str(value)).casefold()].append(i)
     for members in rows_of_id.values():
         if len(members) < 2:
             continue
@@ -196,12 +283,16 @@ def validate_rows(
                 (
                     "enterprise_id",
                     ids[i],
-                    f"企业编号重复：与第 {listed} 行相同；重复编号的各行均被拒绝，请核对后保留一份。",
-                    f"duplicated enterprise id: same as row(s) {', '.join(str(r) for r in others)}; "
-                    "all rows sharing an id are rejected — keep one.",
+                    f"企业编号重复：与第 {listed} 行相同（不区分大小写和全/半角）；"
+                    "重复编号的各行均被拒绝，请核对后保留一份。",
+                    f"duplicated enterprise id: same as row(s) {', '.join(str(r) for r in others)} "
+                    "(ignoring case and full/half width); all rows sharing an id are rejected — "
+                    "keep one.",
                 )
             )
     order = {v: k for k, v in enumerate(mapped.raw.headers)}
+    # Reasons quote the raw cell too («「…」不是数字»), so they pass the same masker.
+    masker = PiiMasker.from_table(mapped.data)
     records = []
     for i in sorted(problems):
         for variable, raw_value, zh, en in sorted(
@@ -214,9 +305,9 @@ def validate_rows(
                     "raw_row": raw_rows[i],
                     "column": mapped.header_of[variable],
                     "variable": variable,
-                    "value": _shown_value(raw_value, VARIABLES[variable].role),
-                    "reason_zh": zh,
-                    "reason_en": en,
+                    "value": _shown_value(raw_value, VARIABLES[variable].role, masker),
+                    "reason_zh": masker(zh),
+                    "reason_en": masker(en),
                 }
             )
     rejects = pd.DataFrame(records, columns=list(REJECT_COLUMNS))

@@ -10,10 +10,12 @@ problem saying what was expected. Rules:
   separators in the ``1,200`` pattern are removed, a trailing ``%`` is accepted for percent
   variables (“12.5%” → 12.5, already in percent), and a trailing unit is stripped only if it is
   listed for the variable in :mod:`.spec` (“35 人” → 35). Anything else (“约50”, “12,5”) is a problem.
-- Likert: a number 1–5, a label of ``ingest.likert_labels`` (“非常同意” → 5), or both
-  (“5 非常同意”, “5=非常同意”); a number and a label that disagree are a problem.
+- Likert: a number 1–5 (``4.0`` as SPSS and pandas write it is 4; ``4.5`` is a problem), a
+  label of ``ingest.likert_labels`` (“非常同意” → 5), or both (“5 非常同意”, “5=非常同意”); a
+  number and a label that disagree are a problem.
 - Binary: a label of ``ingest.binary_labels`` (是/否, 有/没有, Y/N; case-insensitive) or 1/0.
-- Categories: exactly one of ``ingest.categories[variable]`` after trimming spaces.
+- Categories: exactly one of ``ingest.categories[variable]`` after trimming spaces, or after
+  normalising (traditional 民營 → 民营, as Big5 exports write it).
 - Text: normalised (:func:`chainpb.text.normalize.normalize_text`) and PII-masked; chain names
   normalised too (集成電路 → 集成电路); enterprise ids NFKC-folded (Ａ００１ → A001) before hashing.
 """
@@ -154,7 +156,8 @@ def parse_likert(raw: Any, spec: VariableSpec, options: IngestOptions) -> Parsed
         text = unicodedata.normalize("NFKC", raw).strip()
         if text in options.likert_labels:
             return Parsed(int(options.likert_labels[text]))
-        match = _LEADING_INT.match(text)
+        # "4.0" as SPSS and pandas export whole numbers: a number, not "4" + label ".0".
+        match = None if _NUMBER.match(text) else _LEADING_INT.match(text)
         if match:
             number, rest = int(match.group(1)), match.group(2).strip()
             if rest and rest in options.likert_labels and options.likert_labels[rest] != number:
@@ -207,6 +210,9 @@ def parse_category(raw: Any, spec: VariableSpec, options: IngestOptions) -> Pars
     allowed = options.categories.get(spec.name)
     if allowed is None or text in allowed:
         return Parsed(text)
+    # A Big5 or traditional-character export writes 民營 for 民营: the same category.
+    if normalize_text(text) in allowed:
+        return Parsed(normalize_text(text))
     return _problem(
         f"「{text}」不是{spec.label_zh}的允许类别；应为：{'、'.join(allowed)}。",
         f"'{text}' is not an allowed category of {spec.label_en}; expected one of: {', '.join(allowed)}.",

@@ -16,7 +16,15 @@ Order of operations (each step documented because it changes the numbers):
 5. string or categorical controls enter as treatment-coded dummies ``C(var)[T.level]`` with the
    first category (config order, else sorted) as reference; unused categories are dropped;
 6. columns that are exactly collinear with earlier ones are dropped (as Stata "omitted") and
-   listed in ``FitResult.extra["dropped_collinear"]``.
+   listed in ``FitResult.extra["dropped_collinear"]``; ``extra["collinear_with"]`` names, for
+   each dropped term, the kept terms (or fixed effects) it is a linear combination of. The
+   fit script logs them, estimates.csv carries them as rows with an empty estimate and a
+   ``note``, and the regression tables say so in a note.
+
+Estimability (checked before any estimator runs, each a bilingual stop that names the model
+and outcome): the estimation sample must not be empty, the outcome must vary, N must exceed
+the number of estimated coefficients, and cluster-robust inference needs enough clusters —
+see :func:`check_clusters` for the rule.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ class Design:
     centring: dict[str, float] = field(default_factory=dict)
     winsor_bounds: tuple[float, float] | None = None
     dropped_collinear: tuple[str, ...] = ()
+    # dropped term -> kept terms / fixed effects it is a linear combination of ([] = all zero)
+    collinear_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def interaction_term(a: str, b: str) -> str:
@@ -56,13 +66,28 @@ def estimation_sample(data: pd.DataFrame, job: ModelJob) -> pd.DataFrame:
     validate_job(data, job)
     sample = apply_subset(data, job)
     cols = list(job.variables)
-    sample = sample.loc[sample[cols].notna().all(axis=1), cols].copy()
-    if sample.empty:
-        raise ChainpbError(
-            f"模型错误：模型「{job.model}」（被解释变量 {job.outcome}）删除缺失值后没有剩余样本",
-            f"Model error: model '{job.model}' (outcome {job.outcome}) has no rows left after "
-            "dropping missing values",
+    complete = sample[cols].notna().all(axis=1)
+    if not complete.any():
+        # Name the variables that are missing in the selected rows, worst first, so the user
+        # sees which one emptied the sample (often a variable missing for a whole subgroup).
+        missing = sample[cols].isna().sum().sort_values(ascending=False, kind="mergesort")
+        worst = ", ".join(f"{v} ({int(k)}/{len(sample)})" for v, k in missing.items() if k)
+        where = f"subset「{job.spec.subset}」选中的 " if job.spec.subset else ""
+        where_en = (
+            f"the {len(sample)} rows selected by subset '{job.spec.subset}'"
+            if job.spec.subset
+            else f"all {len(sample)} rows"
         )
+        raise ChainpbError(
+            f"模型错误：模型「{job.model}」（被解释变量 {job.outcome}）的估计样本为空："
+            f"{where}{len(sample)} 行在删除缺失值后一行不剩；缺失最多的变量（缺失数/行数）：{worst}。"
+            "请检查这些变量在该子样本中是否有数据，或修改 subset、或从 controls 中去掉它们",
+            f"Model error: model '{job.model}' (outcome {job.outcome}) has an empty estimation "
+            f"sample: {where_en} all have a missing value; variables missing most (missing/rows): "
+            f"{worst}. Check that these variables have data in this subsample, or change "
+            "'subset', or remove them from 'controls'",
+        )
+    sample = sample.loc[complete, cols].copy()
     return sample
 
 
@@ -113,6 +138,103 @@ def drop_collinear(X: pd.DataFrame, tol: float = 1e-9) -> tuple[pd.DataFrame, tu
     return X[keep], tuple(dropped)
 
 
+def collinear_partners(
+    X: pd.DataFrame, dropped: tuple[str, ...], tol: float = 1e-7
+) -> dict[str, tuple[str, ...]]:
+    """For each dropped column, the kept columns with a non-zero weight in its exact fit.
+
+    Least squares of the dropped column on the kept ones; a kept column counts when its
+    contribution (|coefficient| · column norm) exceeds ``tol`` times the dropped column's norm.
+    An all-zero column gets ``()`` (it has no variation at all).
+    """
+    kept = [c for c in X.columns if c not in set(dropped)]
+    K = X[kept].to_numpy(dtype=float)
+    out: dict[str, tuple[str, ...]] = {}
+    for col in dropped:
+        v = X[col].to_numpy(dtype=float)
+        norm = float(np.linalg.norm(v))
+        if norm == 0.0 or not kept:
+            out[col] = ()
+            continue
+        beta = np.linalg.lstsq(K, v, rcond=None)[0]
+        weight = np.abs(beta) * np.linalg.norm(K, axis=0)
+        out[col] = tuple(kept[i] for i in np.flatnonzero(weight > tol * norm))
+    return out
+
+
+def _fe_name(column: str, fixed_effects: tuple[str, ...]) -> str:
+    """``C(city_key)[T.b]`` → ``city_key`` for a fixed-effect dummy, else the column itself."""
+    for fe in fixed_effects:
+        if column.startswith(f"C({fe})[T."):
+            return fe
+    return column
+
+
+def check_outcome_varies(y: pd.Series, job: ModelJob) -> None:
+    """A constant outcome has nothing to explain (and zero total sum of squares)."""
+    values = pd.unique(y.to_numpy(dtype=float))
+    if len(values) < 2:
+        subset = f"（subset「{job.spec.subset}」）" if job.spec.subset else ""
+        subset_en = f" (subset '{job.spec.subset}')" if job.spec.subset else ""
+        raise ChainpbError(
+            f"模型错误：模型「{job.model}」的被解释变量「{y.name}」在估计样本{subset}的 {len(y)} 行中"
+            f"取值全部相同（{values[0]:g}），没有可解释的差异。请检查该变量的数据（是否整列为同一值），"
+            "或修改 subset，或从 outcomes 中去掉它",
+            f"Model error: model '{job.model}': outcome '{y.name}' takes the same value "
+            f"({values[0]:g}) in all {len(y)} rows of the estimation sample{subset_en}, so there is "
+            "nothing to explain. Check the data of this variable, change 'subset', or remove it "
+            "from 'outcomes'",
+        )
+
+
+def check_sample_size(n: int, k: int, job: ModelJob, outcome: str) -> None:
+    """Residual degrees of freedom must be positive for any standard error."""
+    if n <= k:
+        raise ChainpbError(
+            f"模型错误：模型「{job.model}」（被解释变量 {outcome}）只有 {n} 个观测值，却要估计 {k} 个系数"
+            "（含固定效应水平），残差自由度不为正。请减少控制变量或固定效应，或放宽 subset",
+            f"Model error: model '{job.model}' (outcome {outcome}) has {n} observations for {k} "
+            "coefficients (fixed-effect levels included), leaving no residual degrees of freedom. "
+            "Use fewer controls or fixed effects, or a wider 'subset'",
+        )
+
+
+def check_clusters(design: Design, job: ModelJob, cluster: tuple[str, ...]) -> None:
+    """Enough clusters for cluster-robust inference, else a named stop.
+
+    Rule: with G clusters (the smallest dimension when clustering two ways) the CR1 factor
+    G/(G-1) and the t(G-1) reference need G ≥ 2, and the cluster-robust covariance has rank at
+    most G − 1 (Cameron & Miller 2015, J. Human Resources 50(2), §VI), so a joint test of the
+    q regressors of interest (the spec's ``regressors`` and interaction terms) needs
+    G − 1 ≥ q. We stop when G < 2 or G ≤ q. Controls do not count in q: individual t-tests
+    stay valid with K > G − 1 (the default specification has 12 chains and more than 11
+    coefficients). The same minimum G ≥ 2 applies to the random-intercept ``group``.
+    """
+    if not cluster:
+        return
+    q = len(job.spec.regressors) + len(job.spec.interactions)
+    for var in cluster:
+        levels = sorted(design.frame[var].astype(str).unique())
+        g = len(levels)
+        if g >= 2 and g > q:
+            continue
+        shown = ", ".join(levels[:5]) + ("…" if g > 5 else "")
+        subset = f"（subset「{job.spec.subset}」）" if job.spec.subset else ""
+        subset_en = f" (subset '{job.spec.subset}')" if job.spec.subset else ""
+        need = max(2, q + 1)
+        raise ChainpbError(
+            f"模型错误：模型「{job.model}」（被解释变量 {job.outcome}）按「{var}」聚类，但估计样本{subset}"
+            f"只有 {g} 个聚类（{shown}）；聚类稳健推断至少需要 {need} 个聚类（G ≥ 2 且 G > 关注的"
+            f"解释变量数 {q}）。请去掉 cluster（改用异方差稳健标准误，cluster: []）、改用更粗的聚类"
+            "变量，或放宽 subset",
+            f"Model error: model '{job.model}' (outcome {job.outcome}) clusters by '{var}', but "
+            f"the estimation sample{subset_en} has only {g} cluster(s) ({shown}); cluster-robust "
+            f"inference needs at least {need} (G ≥ 2 and G > the {q} regressor(s) of interest). "
+            "Drop the clustering (cluster: [] for HC1 robust SEs), cluster by a coarser variable, "
+            "or widen 'subset'",
+        )
+
+
 def build_design(
     data: pd.DataFrame,
     job: ModelJob,
@@ -134,6 +256,7 @@ def build_design(
     outcome = outcome or job.outcome
     regressors = spec.regressors if regressors is None else regressors
     y = sample[outcome].astype(float)
+    check_outcome_varies(y, job)
     bounds = None
     if spec.winsorize is not None:
         y, bounds = winsorize(y, *spec.winsorize)
@@ -172,8 +295,9 @@ def build_design(
             d = _dummies(sample[fe], fe, drop_first=True)
             fe_cols += list(d.columns)
             parts.append(d)
-    X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=sample.index)
-    X, dropped = drop_collinear(X)
+    X_all = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=sample.index)
+    X, dropped = drop_collinear(X_all)
+    partners = collinear_partners(X_all, dropped)
     fe_kept = tuple(c for c in fe_cols if c in X.columns)
     if fe_as_dummies:
         terms += [f"C({fe})" for fe in spec.fixed_effects]
@@ -190,6 +314,11 @@ def build_design(
         centring=centring,
         winsor_bounds=bounds,
         dropped_collinear=tuple(d for d in dropped if d not in fe_cols),
+        collinear_with={
+            d: tuple(dict.fromkeys(_fe_name(p, spec.fixed_effects) for p in partners[d]))
+            for d in dropped
+            if d not in fe_cols
+        },
     )
 
 

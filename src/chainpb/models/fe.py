@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 
 from chainpb.errors import ChainpbError
-from chainpb.models.design import INTERCEPT, build_design, drop_collinear, group_codes
+from chainpb.models.design import (
+    INTERCEPT,
+    build_design,
+    check_clusters,
+    check_sample_size,
+    collinear_partners,
+    drop_collinear,
+    group_codes,
+)
 from chainpb.models.ols import linear_result, robust_ols
 from chainpb.models.result import FitResult
 from chainpb.models.spec import ModelJob
@@ -85,10 +93,26 @@ def fit_absorbed(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
     y = design.y.to_numpy(float)
     Xd = demean(np.column_stack([y, design.X.to_numpy(float)]), fe_codes)
     y_w, X_w = Xd[:, 0], Xd[:, 1:]
+    check_clusters(design, job, spec.cluster)
+    if float(np.sum(y_w**2)) <= 1e-20 * max(1.0, float(np.sum(y**2))):
+        raise ChainpbError(
+            f"模型错误：模型「{job.model}」的被解释变量「{design.y.name}」在固定效应"
+            f"（{', '.join(spec.fixed_effects)}）的每一组内都取同一个值，吸收固定效应后没有剩余差异。"
+            "请去掉这些固定效应，或检查该变量是否只在组间变化",
+            f"Model error: model '{job.model}': outcome '{design.y.name}' is constant within "
+            f"every group of the fixed effects ({', '.join(spec.fixed_effects)}), so nothing is "
+            "left to explain once they are absorbed. Drop these fixed effects, or check whether "
+            "the variable varies only between groups",
+        )
     # A regressor constant within a fixed effect (a city-level control under city FE) is
     # demeaned to zero: drop it as the dummy regression would.
-    Xw_df, dropped = drop_collinear(pd.DataFrame(X_w, columns=design.X.columns, index=frame.index))
+    Xw_all = pd.DataFrame(X_w, columns=design.X.columns, index=frame.index)
+    Xw_df, dropped = drop_collinear(Xw_all)
     if dropped:
+        # After demeaning, a dropped column is a combination of the fixed effects and of the
+        # kept demeaned columns listed by collinear_partners.
+        partners = collinear_partners(Xw_all, dropped)
+        with_fe = {d: (*partners[d], *spec.fixed_effects) for d in dropped}
         design = type(design)(
             y=design.y,
             X=design.X[list(Xw_df.columns)],
@@ -98,9 +122,11 @@ def fit_absorbed(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
             centring=design.centring,
             winsor_bounds=design.winsor_bounds,
             dropped_collinear=(*design.dropped_collinear, *dropped),
+            collinear_with={**design.collinear_with, **with_fe},
         )
     X_w = Xw_df.to_numpy(float)
     k_fe = absorbed_rank(frame, spec.fixed_effects)
+    check_sample_size(len(y), X_w.shape[1] + k_fe, job, str(design.y.name))
     clusters = group_codes(frame, spec.cluster) if spec.cluster else None
     params, cov, df, g, _ = robust_ols(y_w, X_w, clusters, extra_df=k_fe)
     n, k = len(y), X_w.shape[1] + k_fe

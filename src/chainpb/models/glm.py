@@ -26,7 +26,13 @@ import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from chainpb.errors import ChainpbError
-from chainpb.models.design import build_design, group_codes, tidy_coefs
+from chainpb.models.design import (
+    build_design,
+    check_clusters,
+    check_sample_size,
+    group_codes,
+    tidy_coefs,
+)
 from chainpb.models.ols import cov_type_label
 from chainpb.models.result import FitResult
 from chainpb.models.spec import ModelJob
@@ -58,6 +64,10 @@ def fit_glm(data: pd.DataFrame, job: ModelJob) -> FitResult:
             f"Model error: model '{job.model}' uses ordered logit; outcome '{job.outcome}' "
             "needs at least 3 levels",
         )
+    check_clusters(design, job, spec.cluster)
+    # Ordered logit also estimates len(values) - 1 thresholds.
+    k_total = design.X.shape[1] + (len(values) - 1 if ordered else 0)
+    check_sample_size(len(y), k_total, job, job.outcome)
     clusters = group_codes(design.frame, spec.cluster) if spec.cluster else None
     fit_kw: dict = (
         {"cov_type": "cluster", "cov_kwds": {"groups": clusters, "use_correction": True}}
@@ -93,6 +103,7 @@ def fit_glm(data: pd.DataFrame, job: ModelJob) -> FitResult:
         "llf": float(res.llf),
         "llnull": float(res.llnull),
         "dropped_collinear": list(design.dropped_collinear),
+        "collinear_with": {k: list(v) for k, v in design.collinear_with.items()},
         "label_en": spec.label_en,
         "fixed_effects_as": "dummies",
     }

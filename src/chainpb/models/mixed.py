@@ -17,7 +17,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from chainpb.errors import ChainpbError
-from chainpb.models.design import build_design, group_codes, tidy_coefs
+from chainpb.models.design import build_design, check_sample_size, group_codes, tidy_coefs
 from chainpb.models.result import FitResult
 from chainpb.models.spec import ModelJob
 
@@ -28,6 +28,17 @@ def fit_mixed(data: pd.DataFrame, job: ModelJob) -> FitResult:
     group = spec.group or ""
     design = build_design(data, job, fe_as_dummies=True)
     groups = group_codes(design.frame, (group,))
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        # One group: the random-intercept variance is not identified.
+        raise ChainpbError(
+            f"模型错误：模型「{job.model}」（被解释变量 {job.outcome}）的随机截距变量「{group}」在估计样本中"
+            f"只有 {n_groups} 个组，随机截距方差无法识别。请改用 OLS（estimator: ols），或放宽 subset",
+            f"Model error: model '{job.model}' (outcome {job.outcome}): the random-intercept "
+            f"variable '{group}' has only {n_groups} group in the estimation sample, so the "
+            "random-intercept variance is not identified. Use estimator: ols, or widen 'subset'",
+        )
+    check_sample_size(len(design.y), design.X.shape[1] + 2, job, job.outcome)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -74,5 +85,6 @@ def fit_mixed(data: pd.DataFrame, job: ModelJob) -> FitResult:
             "llf": float(res.llf),
             "label_en": spec.label_en,
             "dropped_collinear": list(design.dropped_collinear),
+            "collinear_with": {k: list(v) for k, v in design.collinear_with.items()},
         },
     )

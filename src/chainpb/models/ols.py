@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from chainpb.models.design import Design, build_design, group_codes, tidy_coefs
+from chainpb.models.design import (
+    Design,
+    build_design,
+    check_clusters,
+    check_sample_size,
+    group_codes,
+    tidy_coefs,
+)
 from chainpb.models.result import FitResult
 from chainpb.models.spec import ModelJob
 
@@ -106,6 +113,7 @@ def linear_result(
     info = {
         "df_inference": float(df),
         "dropped_collinear": list(design.dropped_collinear),
+        "collinear_with": {k: list(v) for k, v in design.collinear_with.items()},
         "label_en": spec.label_en,
         "replaced": dict(spec.replace),
     }
@@ -198,6 +206,8 @@ def fit_ols(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
     model = design_kw.pop("model", None)
     regressors = design_kw.get("regressors")
     design = build_design(data, job, **design_kw)
+    check_clusters(design, job, job.spec.cluster)
+    check_sample_size(len(design.y), design.X.shape[1], job, str(design.y.name))
     clusters = group_codes(design.frame, job.spec.cluster) if job.spec.cluster else None
     y = design.y.to_numpy(float)
     X = design.X.to_numpy(float)

@@ -29,7 +29,27 @@ ESTIMATES_COLUMNS = [
     "n_clusters",
     "cov_type",
     "estimator",
+    # Empty for estimated terms; for a term the fit dropped (estimate empty) the reason,
+    # Chinese first, e.g. "已删除：与 Intercept 完全共线 / dropped: collinear with Intercept".
+    "note",
 ]
+
+
+def dropped_note(
+    term: str, partners: list[str] | tuple[str, ...] | None, language: str = "both"
+) -> str:
+    """Why ``term`` was dropped: collinear with ``partners`` (no variation when empty; None
+    when the fit predates ``collinear_with`` and the partners are unknown)."""
+    if partners is None:
+        zh = f"{term} 已删除：与其他变量完全共线"
+        en = f"{term} was dropped: collinear with other terms"
+    elif partners:
+        zh = f"{term} 已删除：与 {'、'.join(partners)} 完全共线"
+        en = f"{term} was dropped: collinear with {', '.join(partners)}"
+    else:
+        zh = f"{term} 已删除：在估计样本中全为 0，没有变异"
+        en = f"{term} was dropped: all zero in the estimation sample (no variation)"
+    return {"zh": zh, "en": en}.get(language, f"{zh} / {en}")
 
 
 @dataclass(frozen=True)
@@ -55,9 +75,31 @@ class FitResult:
     variant: str | None = None  # robustness variant name, None for the main spec
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. mediation CI, df convention
 
+    def dropped_terms(self) -> dict[str, list[str] | None]:
+        """Terms the fit dropped as collinear → the terms/fixed effects they are collinear with.
+
+        ``None`` for a term of a fit written before ``extra["collinear_with"]`` existed.
+        """
+        with_ = self.extra.get("collinear_with")
+        dropped = self.extra.get("dropped_collinear") or []
+        if with_ is None:
+            return dict.fromkeys(dropped)
+        return {t: list(with_.get(t, [])) for t in dropped}
+
     def tidy(self) -> pd.DataFrame:
-        """Rows in ESTIMATES_COLUMNS order, as written to results/models/estimates.csv."""
+        """Rows in ESTIMATES_COLUMNS order, as written to results/models/estimates.csv.
+
+        Estimated terms first; then one row per dropped term with empty estimates and the
+        reason in ``note``.
+        """
         df = self.coefs[TIDY_COLUMNS].copy()
+        df["note"] = ""
+        dropped = self.dropped_terms()
+        if dropped:
+            rows = pd.DataFrame(
+                {"term": list(dropped), "note": [dropped_note(t, p) for t, p in dropped.items()]}
+            )
+            df = pd.concat([df, rows.reindex(columns=[*TIDY_COLUMNS, "note"])], ignore_index=True)
         df.insert(0, "outcome", self.outcome)
         df.insert(0, "model", self.model)
         df["nobs"] = self.nobs

@@ -157,6 +157,36 @@ def _se_description(fit: FitResult, labels: Labels | None, language: Language) -
     return f"robust standard errors ({fit.cov_type})"
 
 
+def dropped_term_notes(
+    results: Sequence[FitResult], labels: Labels | None, language: Language
+) -> list[str]:
+    """One note per term the fits dropped as collinear, naming the columns and the partners.
+
+    Columns that dropped the same term for the same reason share one note.
+    """
+    zh = language == "zh"
+    groups: dict[tuple[str, tuple[str, ...] | None], list[int]] = {}
+    for i, fit in enumerate(results):
+        for term, partners in fit.dropped_terms().items():
+            key = None if partners is None else tuple(partners)
+            groups.setdefault((term, key), []).append(i + 1)
+    notes = []
+    for (term, partners), columns in groups.items():
+        name = _label(term, labels, language)
+        with_ = [_label(p, labels, language) for p in partners or ()]
+        if zh:
+            cols = "、".join(f"({c})" for c in columns)
+            why = f"与{'、'.join(with_)}完全共线" if with_ else "在估计样本中没有变异"
+            why = "与其他变量完全共线" if partners is None else why
+            notes.append(f"第{cols}列中，{name}因{why}而被删除，不报告其系数。")
+        else:
+            cols = ", ".join(f"({c})" for c in columns)
+            why = f"collinear with {', '.join(with_)}" if with_ else "no variation in the sample"
+            why = "collinear with other terms" if partners is None else why
+            notes.append(f"In column {cols}, {name} was dropped: {why}.")
+    return notes
+
+
 def _model_label(fit: FitResult, language: Language) -> str:
     if language == "zh":
         return fit.label or fit.model
@@ -313,6 +343,7 @@ def regression_table(
             if zh
             else "Interaction terms are products of mean-centred variables (estimation-sample means)."
         )
+    fit_note += dropped_term_notes(results, labels, language)
     if title is None:
         model_label = results[0].label if zh else None
         title = model_label or ("回归结果" if zh else "Regression results")
