@@ -41,12 +41,17 @@ def survey_file(wildcards):
 
 
 def policy_files(wildcards):
-    """The manifest and every document in the city's policy folder, so edits re-run ingest."""
+    """Every file in the city's policy folder, so that editing, adding or removing one re-runs
+    ingest — including files the reader skips (.pdf, .doc), whose skipping the log then names.
+    Hidden files and Office lock files (~$…) are left out: they come and go as Word opens.
+    """
     folder = city_of(wildcards).policies
     if not folder.is_dir():
         return [project_path(folder / "manifest.csv")]
     files = [
-        p for p in folder.iterdir() if p.suffix.lower() in {".txt", ".docx", ".csv"}
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(("~$", "."))
     ]
     return sorted(project_path(p) for p in files)
 
