@@ -10,6 +10,7 @@ written by the data-generating process in chainpb.simulate) and from counting th
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -260,7 +261,20 @@ def _personal_data() -> set[str]:
     return found
 
 
+_DATA_URI = re.compile(r"data:(text/[a-z]+);charset=utf8;filename=[^;]*;base64,([A-Za-z0-9+/=]+)")
+_U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
 def _searchable_text(path: Path) -> str:
+    if path.suffix == ".html":
+        # Snakemake's report embeds the result files as base64 data URIs and its own text as
+        # \u escapes inside JavaScript: decode both, or a name would hide from a plain search.
+        raw = path.read_text(encoding="utf-8", errors="ignore")
+        embedded = [
+            base64.b64decode(m.group(2)).decode("utf-8", "ignore") for m in _DATA_URI.finditer(raw)
+        ]
+        unescaped = _U_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), raw)
+        return "\n".join([raw, unescaped, *embedded])
     if path.suffix == ".parquet":
         df = pd.read_parquet(path)
         return "\n".join(df[c].astype(str).str.cat(sep="\n") for c in df.columns)
@@ -280,8 +294,11 @@ def test_no_personal_data_in_results_or_logs(run_dir: Path) -> None:
         pd.read_parquet(run_dir / f"results/{c}/ingest/policies.parquet")["text"].str.cat()
         for c in CITIES
     )
+    if not (run_dir / "results" / "report.html").exists():
+        snakemake(run_dir, "--report", "results/report.html")
     hits = []
-    for folder in ("results", "logs"):
+    # results (report.html included), logs, and Snakemake's own records (metadata, logs)
+    for folder in ("results", "logs", ".snakemake"):
         for path in sorted((run_dir / folder).rglob("*")):
             if not path.is_file() or path.suffix in (".png", ".pdf"):
                 continue  # figures hold no free text (labels come from config)
