@@ -369,3 +369,21 @@ def test_variable_label_rules() -> None:
     assert F.variable_label("diff_coverage", None, "en") == "Organisational coverage"
     assert F.variable_label("Intercept") == "常数项"
     assert F.variable_label("unknown_var") == "unknown_var"
+
+
+def test_top_terms_count_only_difficulty_statements() -> None:
+    from chainpb.present.build import term_counts
+
+    kwic = pd.DataFrame(
+        {
+            "category": ["coverage"] * 5,
+            "term": ["覆盖不到", "覆盖不到", "党组织全覆盖", "覆盖难", "全覆盖"],
+            "status": ["problem", "problem", "remedy", "negated", "no_context"],
+            "negated": [False, False, False, True, False],
+            "excluded": [False, False, False, False, False],
+        }
+    )
+    # by hand: only the two problem hits of 覆盖不到 are difficulty wording
+    assert term_counts(kwic).to_dict("records") == [
+        {"category": "coverage", "term": "覆盖不到", "count": 2}
+    ]

@@ -72,8 +72,16 @@ def moderation_fits(results: Sequence[FitResult]) -> list[FitResult]:
 
 
 def term_counts(kwic: pd.DataFrame) -> pd.DataFrame:
-    """Counted (not negated, not excluded) codebook hits per category and term."""
-    counted = kwic[~kwic["negated"].astype(bool) & ~kwic["excluded"].astype(bool)]
+    """Hits that state a difficulty (status ``problem``) per category and term.
+
+    Remedies, denials, excluded and out-of-context hits are left out: the figure shows the
+    wording of the difficulties. (A KWIC without ``status`` — written before codebook 2.0 — falls
+    back to hits neither negated nor excluded.)
+    """
+    if "status" in kwic.columns:
+        counted = kwic[kwic["status"].astype(str) == "problem"]
+    else:
+        counted = kwic[~kwic["negated"].astype(bool) & ~kwic["excluded"].astype(bool)]
     out = counted.groupby(["category", "term"]).size().rename("count").reset_index()
     return out.sort_values(["category", "count", "term"], ascending=[True, False, True])
 
