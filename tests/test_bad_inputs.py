@@ -121,15 +121,49 @@ def xlsx_file(rows: list[list[Any]], merges: tuple[str, ...] = ()) -> Callable:
     return build
 
 
-def policy_folder(data: bytes) -> Callable:
+def policy_folder(
+    data: bytes,
+    title: str = "实施意见",
+    issuer: str = "市委组织部",
+    extra: dict[str, bytes] | None = None,
+) -> Callable:
+    """A folder with manifest.csv listing p1.txt (``data``) and unlisted ``extra`` files."""
+
     def build(tmp: Path) -> Path:
         folder = tmp / "policies"
         folder.mkdir()
         (folder / "manifest.csv").write_text(
-            "file,title,issuer,date\np1.txt,实施意见,市委组织部,2024-05-01\n", encoding="utf-8"
+            f"file,title,issuer,date\np1.txt,{title},{issuer},2024-05-01\n", encoding="utf-8"
         )
         (folder / "p1.txt").write_bytes(data)
+        for name, content in (extra or {}).items():
+            (folder / name).write_bytes(content)
         return folder
+
+    return build
+
+
+# .sav/.dta: ASCII variable names v0…v11 whose variable labels are the headers, as SPSS/Stata
+# exports of a 问卷星 survey carry them; the column map names the labels. Counts and Likert
+# items are numeric, the rest strings. Rows are numbered from 1 (no header row), so the case
+# row (A002) is row 2.
+STAT_NAMES = [f"v{i}" for i in range(len(HEADER))]
+STAT_NUMERIC = ("员工人数", "组织覆盖1", "组织覆盖4")
+
+
+def stat_file(suffix: str, **changes: Any) -> Callable:
+    def build(tmp: Path) -> Path:
+        import pandas as pd
+        import pyreadstat
+
+        frame = pd.DataFrame(two_rows(**changes), columns=STAT_NAMES)
+        for name, header in zip(STAT_NAMES, HEADER, strict=True):
+            if header in STAT_NUMERIC:
+                frame[name] = pd.to_numeric(frame[name])
+        path = tmp / f"s{suffix}"
+        write = pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta
+        write(frame, str(path), column_labels=list(HEADER))
+        return path
 
     return build
 
@@ -147,11 +181,15 @@ class Case:
     options: IngestOptions = OPTIONS
     policy: bool = False
     column_map: dict[str, str] = field(default_factory=lambda: COLUMN_MAP)
+    shown: str | None = None  # the ``value`` the quarantined rejects must show (masked)
+    absent: tuple[str, ...] = ()  # PII that must be in no cell of any output table
+    logged: tuple[str, ...] = ()  # words the ingest log must contain
 
 
 BIG5_POLICY = "關於推進產業鏈黨建工作的實施意見\n各縣區黨委：加強產業鏈黨建，建立聯盟。\n"
 MIXED = "企业编号,产业链\nA001,集成电路\n".encode() + "A002,新能源\n".encode("gbk")
 ERR = "Excel error"
+PII_CATEGORY = "民营（法人张伟 11010519850612001X）"
 
 CASES = [
     # --- values that were rejected although valid ---------------------------------------------
@@ -355,6 +393,190 @@ CASES = [
         stop=("not in the file", "员工人数"),
     ),
     Case("old_xls", raw_file("s.xls", b"\xd0\xcf\x11\xe0"), stop=("unsupported file type", ".xls")),
+    # --- personal data typed into any cell: masked wherever it lands ----------------------------
+    Case(
+        "pii_in_ownership",
+        csv_file(two_rows(所有制=PII_CATEGORY)),
+        quarantined={3: "所有制"},
+        reason="not an allowed category",
+        shown="民营（法人[姓名] [身份证号]）",
+        absent=("张伟", "11010519850612001X"),
+    ),
+    Case(
+        "pii_in_likert",
+        csv_file(two_rows(组织覆盖1="4（联系人李娜 13812345678）")),
+        quarantined={3: "组织覆盖1"},
+        reason="not a valid scale answer",
+        shown="4（联系人[姓名] [手机号]）",
+        absent=("李娜", "13812345678"),
+    ),
+    Case(
+        "pii_in_rd_number",
+        csv_file(two_rows(研发强度="王经理说3%")),
+        quarantined={3: "研发强度"},
+        reason="not a number",
+        shown="[姓名]经理说3%",
+        absent=("王经理",),
+    ),
+    Case(
+        # A chain is free text: accepted, but masked before it becomes chain and chain_id.
+        "pii_in_chain",
+        csv_file(two_rows(所属产业链="新能源（联系人张伟 13812345678）")),
+        accepted={
+            (3, "chain"): "新能源（联系人[姓名] [手机号]）",
+            (3, "chain_id"): "sq|新能源（联系人[姓名] [手机号]）",
+        },
+        absent=("张伟", "13812345678"),
+    ),
+    Case(
+        "xlsx_pii_in_ownership",
+        xlsx_file(two_rows(所有制=PII_CATEGORY)),
+        quarantined={3: "所有制"},
+        reason="not an allowed category",
+        shown="民营（法人[姓名] [身份证号]）",
+        absent=("张伟", "11010519850612001X"),
+    ),
+    Case(
+        "phone_chinese_numerals",
+        csv_file(two_rows(遇到的困难="请联系一三八一二三四五六七八")),
+        accepted={(3, "difficulty_text"): "请联系[手机号]"},
+        absent=("一三八一二三四五六七八",),
+    ),
+    Case(
+        "phone_mixed_numerals",
+        csv_file(two_rows(遇到的困难="电话138一二三四5678")),
+        accepted={(3, "difficulty_text"): "电话[手机号]"},
+        absent=("138一二三四5678",),
+    ),
+    Case(
+        "phone_plus86_spaces",
+        csv_file(two_rows(遇到的困难="电话+86 138 1234 5678")),
+        accepted={(3, "difficulty_text"): "电话[手机号]"},
+        absent=("1234 5678",),
+    ),
+    Case(
+        "id15_in_open_answer",
+        csv_file(two_rows(遇到的困难="负责人身份证110105850612001")),
+        accepted={(3, "difficulty_text"): "负责人身份证[身份证号]"},
+        absent=("110105850612001",),
+    ),
+    Case(
+        "id18_lowercase_x",
+        csv_file(two_rows(遇到的困难="身份证11010519850612001x")),
+        accepted={(3, "difficulty_text"): "身份证[身份证号]"},
+        absent=("11010519850612001x",),
+    ),
+    Case(
+        "wechat_in_open_answer",
+        csv_file(two_rows(遇到的困难="加微信 zhangwei_2025 详谈")),
+        accepted={(3, "difficulty_text"): "加微信 [微信号] 详谈"},
+        absent=("zhangwei_2025",),
+    ),
+    Case(
+        "qq_in_open_answer",
+        csv_file(two_rows(遇到的困难="QQ 123456789")),
+        accepted={(3, "difficulty_text"): "QQ [QQ号]"},
+        absent=("123456789",),
+    ),
+    Case(
+        "email_in_open_answer",
+        csv_file(two_rows(遇到的困难="发邮件 zw@example.com")),
+        accepted={(3, "difficulty_text"): "发邮件 [邮箱]"},
+        absent=("zw@example.com",),
+    ),
+    Case(
+        # The firm's own name (企业名称 column of the same file) is masked in any field.
+        "own_firm_name_in_open_answer",
+        csv_file(two_rows(遇到的困难="宿迁甲公司人员流动大")),
+        accepted={(3, "difficulty_text"): "[企业名称]人员流动大"},
+        absent=("宿迁甲公司",),
+    ),
+    # --- SPSS .sav and Stata .dta (columns v0…v11, matched by their labels) --------------------
+    Case(
+        "sav_likert_out_of_range",
+        stat_file(".sav", 组织覆盖1=7),
+        quarantined={2: "v7"},
+        reason="outside the valid range",
+        shown="7",
+    ),
+    Case(
+        "sav_pii_in_open_answer",
+        stat_file(".sav", 遇到的困难="联系人张伟 13812345678"),
+        accepted={(2, "difficulty_text"): "联系人[姓名] [手机号]", (2, "coverage_1"): 4},
+        absent=("张伟", "13812345678"),
+    ),
+    Case(
+        "sav_pii_in_ownership",
+        stat_file(".sav", 所有制=PII_CATEGORY),
+        quarantined={2: "v3"},
+        reason="not an allowed category",
+        shown="民营（法人[姓名] [身份证号]）",
+        absent=("张伟", "11010519850612001X"),
+    ),
+    Case(
+        "dta_likert_out_of_range",
+        stat_file(".dta", 组织覆盖1=7),
+        quarantined={2: "v7"},
+        reason="outside the valid range",
+        shown="7",
+    ),
+    Case(
+        "dta_pii_in_open_answer",
+        stat_file(".dta", 遇到的困难="联系人张伟 13812345678"),
+        accepted={(2, "difficulty_text"): "联系人[姓名] [手机号]", (2, "employees"): 120},
+        absent=("张伟", "13812345678"),
+    ),
+    Case(
+        "dta_pii_in_ownership",
+        stat_file(".dta", 所有制=PII_CATEGORY),
+        quarantined={2: "v3"},
+        reason="not an allowed category",
+        shown="民营（法人[姓名] [身份证号]）",
+        absent=("张伟", "11010519850612001X"),
+    ),
+    # --- headers matched after normalisation (traditional → simplified, NFKC) ------------------
+    Case(
+        # The same Big5 file as csv_big5_traditional, now with the simplified column map.
+        "csv_big5_simplified_map",
+        big5_csv(),
+        accepted={(3, "chain"): "集成电路", (3, "ownership"): "民营"},
+    ),
+    Case(
+        "header_fullwidth_digit",
+        raw_file(
+            "w.csv",
+            "\n".join(
+                [",".join(HEADER).replace("组织覆盖1", "组织覆盖１ ")]
+                + [",".join(r) for r in two_rows(组织覆盖1="5")]
+            ).encode(),
+        ),
+        accepted={(3, "coverage_1"): 5},
+    ),
+    Case(
+        # 所屬產業鏈 and 所属产业链 are one header once simplified: which variable is meant?
+        "header_matches_two_keys",
+        csv_file(two_rows()),
+        stop=("所属产业链", "所屬產業鏈", "chain", "ownership", "one header"),
+        column_map={
+            **{k: v for k, v in COLUMN_MAP.items() if k != "所有制"},
+            "所屬產業鏈": "ownership",
+        },
+    ),
+    Case(
+        # Neither header is the key 研發強度 as written, and both are 研发强度 once simplified.
+        "header_two_headers_one_key",
+        raw_file(
+            "t.csv",
+            "\n".join(
+                [",".join([*HEADER, "研發强度"])] + [",".join([*r, "1%"]) for r in two_rows()]
+            ).encode(),
+        ),
+        stop=("研發強度", "「研发强度」", "研發强度", "several headers"),
+        column_map={
+            **{k: v for k, v in COLUMN_MAP.items() if k != "研发强度"},
+            "研發強度": "rd_intensity",
+        },
+    ),
     # --- policy texts -------------------------------------------------------------------------
     Case(
         "policy_big5",
@@ -375,6 +597,61 @@ CASES = [
         policy=True,
     ),
     Case(
+        "policy_utf16be_no_bom",
+        policy_folder("关于加强产业链党建的通知\n".encode("utf-16-be")),
+        accepted={(0, "text"): "关于加强产业链党建的通知"},
+        policy=True,
+    ),
+    Case(
+        "policy_zero_bytes",
+        policy_folder(b""),
+        stop=("0 字节", "0 bytes", "p1.txt"),
+        policy=True,
+    ),
+    Case(
+        "policy_whitespace_only",
+        policy_folder("\n\u3000 \n".encode()),
+        stop=("没有文字", "has no text", "p1.txt"),
+        policy=True,
+    ),
+    Case(
+        # A .pdf beside the texts is not read, but named in the log with what to do.
+        "policy_pdf_in_folder",
+        policy_folder("关于加强产业链党建的通知\n".encode(), extra={"scan.pdf": b"%PDF-1.4\n"}),
+        accepted={(0, "text"): "关于加强产业链党建的通知"},
+        logged=("未读取 not read", "scan.pdf", ".pdf files are not read"),
+        policy=True,
+    ),
+    Case(
+        "manifest_title_phone",
+        policy_folder("通知正文\n".encode(), title="实施意见（联系人张伟 13812345678）"),
+        accepted={(0, "title"): "实施意见（联系人[姓名] [手机号]）"},
+        absent=("张伟", "13812345678"),
+        policy=True,
+    ),
+    Case(
+        "manifest_issuer_phone",
+        policy_folder("通知正文\n".encode(), issuer="市委组织部王经理 139-1234-5678"),
+        accepted={(0, "issuer"): "市委组织部[姓名]经理 [手机号]"},
+        absent=("王经理", "139-1234-5678"),
+        policy=True,
+    ),
+    Case(
+        "policy_pii_in_text",
+        policy_folder("联系人张伟，电话一三八一二三四五六七八\n".encode()),
+        accepted={(0, "text"): "联系人[姓名]，电话[手机号]"},
+        absent=("张伟", "一三八一二三四五六七八"),
+        policy=True,
+    ),
+    Case(
+        # Documented rule (chainpb.ingest.privacy): leaders' names follow no contact cue
+        # (总书记 is not a cue) and are kept.
+        "policy_leader_name_kept",
+        policy_folder("习近平总书记强调产业链党建\n".encode()),
+        accepted={(0, "text"): "习近平总书记强调产业链党建"},
+        policy=True,
+    ),
+    Case(
         "policy_mixed",
         policy_folder("第一段\n".encode() + "第二段\n".encode("gbk")),
         stop=("mixes two encodings", "first at line 2", "p1.txt"),
@@ -383,9 +660,20 @@ CASES = [
 ]
 
 
+def cells(*tables: Any) -> list[str]:
+    """Every cell of the output tables as text (column names included)."""
+    out: list[str] = []
+    for table in tables:
+        out.extend(str(c) for c in table.columns)
+        for column in table.columns:
+            out.extend(str(v) for v in table[column].tolist())
+    return out
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input(case: Case, tmp_path: Path) -> None:
+def test_bad_input(case: Case, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = case.build(tmp_path)
+    caplog.set_level("INFO", logger="chainpb")
     if case.policy:
 
         def run() -> Any:
@@ -405,6 +693,11 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
         assert re.search(r"[\u4e00-\u9fff]", message.splitlines()[0])
         return
     result = run()
+    for word in case.logged:
+        assert word in caplog.text
+    tables = (result,) if case.policy else (result.accepted, result.rejects)
+    for secret in case.absent:
+        assert not [c for c in cells(*tables) if secret in c], secret
     if case.policy:
         for (i, variable), expected in case.accepted.items():
             assert str(result[variable].iloc[i]).startswith(expected)
@@ -414,6 +707,8 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
         hits = rejects[(rejects["raw_row"] == raw_row) & (rejects["column"] == column)]
         assert len(hits) >= 1, rejects[["raw_row", "column", "reason_en"]]
         assert any(case.reason in r for r in hits["reason_en"])
+        if case.shown is not None:
+            assert list(hits["value"]) == [case.shown] * len(hits)
         assert all(r.strip() for r in hits["reason_zh"])
         assert raw_row not in set(result.accepted["raw_row"])
     # Whatever was quarantined, the balance holds and no error literal became data.

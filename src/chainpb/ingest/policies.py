@@ -12,7 +12,8 @@ run: an empty text would count as a policy that says nothing.
 Text of a .docx is its body in document order: each paragraph one line, each table row one line
 with its cells joined by "；" (merged cells once). Every text is normalised
 (:func:`chainpb.text.normalize.normalize_text`) and PII-masked; ``n_chars`` counts the
-normalised text.
+normalised text. The manifest's title and issuer are masked too: a clerk may type a contact
+(市委组织部（联系人张伟 13812345678）) into them, and they reach the report.
 """
 
 from __future__ import annotations
@@ -257,8 +258,8 @@ def read_policy_folder(
                 "city_name": city_name,
                 "doc_id": doc_id,
                 "file": name,
-                "title": normalize_text(record["title"]),
-                "issuer": normalize_text(record["issuer"]),
+                "title": mask_pii(normalize_text(record["title"])),
+                "issuer": mask_pii(normalize_text(record["issuer"])),
                 "date": normalize_text(record["date"]),
                 "text": text,
                 "n_chars": len(text),

@@ -35,6 +35,7 @@ from chainpb.ingest.privacy import PiiMasker, mask_pii
 from chainpb.ingest.readers import RawSurvey
 from chainpb.ingest.spec import REDACTED, REJECT_COLUMNS, REQUIRED_VARIABLES, VARIABLES
 from chainpb.ingest.values import is_missing_marker, parse_value
+from chainpb.text.normalize import normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +53,23 @@ class MappedSurvey:
     dropped_headers: tuple[str, ...]
 
 
+def header_key(header: object) -> str:
+    """A header as compared with column_map keys: the answers' normalisation (traditional →
+    simplified, half-width, spacing), then NFKC so that （） and () also agree; trimmed."""
+    return unicodedata.normalize("NFKC", normalize_text(str(header))).strip()
+
+
 def map_columns(raw: RawSurvey, column_map: Mapping[str, str]) -> MappedSurvey:
     """Rename raw headers to canonical variables; drop unmapped columns.
 
     A mapped header is matched exactly (after trimming spaces); for .sav/.dta files it may also
-    be the variable label. Raises ConfigError for unknown or doubly-mapped variables and for a
-    map without enterprise_id/chain, and InputError listing every mapped header the file lacks
-    with the closest existing headers (问卷星 renumbers questions when a survey is edited).
+    be the variable label; failing both, it is matched after :func:`header_key` (traditional →
+    simplified, NFKC, trimmed), so a Big5 export with traditional headers maps with the
+    simplified column map. A key matching several headers that way, or two keys landing on one
+    header, is a ConfigError naming them. Raises ConfigError for unknown or doubly-mapped
+    variables and for a map without enterprise_id/chain, and InputError listing every mapped
+    header the file lacks with the closest existing headers (问卷星 renumbers questions when a
+    survey is edited).
     """
     where = str(raw.path)
     unknown = sorted({str(v) for v in column_map.values()} - set(VARIABLES))
@@ -85,16 +96,58 @@ def map_columns(raw: RawSurvey, column_map: Mapping[str, str]) -> MappedSurvey:
         )
     headers = raw.headers
     by_label = {label: name for name, label in raw.column_labels.items() if name in headers}
+    # Second chance after the normalisation the answers get: a Big5 export from Taiwan/HK/Macao
+    # has traditional headers (所屬產業鏈) while config.yaml names the simplified ones.
+    by_norm: dict[str, list[str]] = defaultdict(list)
+    for name in headers:
+        by_norm[header_key(name)].append(name)
+    for label, name in by_label.items():
+        if name not in by_norm[header_key(label)]:
+            by_norm[header_key(label)].append(name)
     resolved: dict[str, str] = {}
+    key_of: dict[str, str] = {}  # variable → the column_map key that matched
     missing: list[str] = []
     for header, variable in column_map.items():
         key = str(header).strip()
+        key_of[str(variable)] = key
         if key in headers:
             resolved[str(variable)] = key
         elif key in by_label:
             resolved[str(variable)] = by_label[key]
+        elif len(by_norm.get(header_key(key), [])) == 1:
+            resolved[str(variable)] = by_norm[header_key(key)][0]
+        elif len(by_norm.get(header_key(key), [])) > 1:
+            candidates = by_norm[header_key(key)]
+            shown_zh = "、".join(f"「{c}」" for c in candidates)
+            shown_en = ", ".join(repr(c) for c in candidates)
+            raise ConfigError(
+                f"column_map（{where}）的「{key}」在繁简转换和全/半角统一后与多个表头相同："
+                f"{shown_zh}；请在 config.yaml 中写出要用的那个表头的原文。",
+                f"column_map ({where}) key '{key}' matches several headers after "
+                f"traditional→simplified and width folding: {shown_en}; write the exact header "
+                "to use in config.yaml.",
+            )
         else:
             missing.append(key)
+    claimed: dict[str, list[str]] = defaultdict(list)
+    for variable, name in resolved.items():
+        claimed[name].append(variable)
+    shared = {name: vs for name, vs in claimed.items() if len(vs) > 1}
+    if shared:
+        zh = "；".join(
+            f"表头「{n}」同时匹配 " + "、".join(f"「{key_of[v]}」（{v}）" for v in vs)
+            for n, vs in shared.items()
+        )
+        en = "; ".join(
+            f"header '{n}' matches " + " and ".join(f"'{key_of[v]}' ({v})" for v in vs)
+            for n, vs in shared.items()
+        )
+        raise ConfigError(
+            f"column_map（{where}）有两个键在繁简转换和全/半角统一后指向同一表头：{zh}。"
+            "请删去其中一个键。",
+            f"two column_map ({where}) keys point at one header after traditional→simplified "
+            f"and width folding: {en}. Remove one of the keys.",
+        )
     if missing:
         lines_zh, lines_en = [], []
         for key in missing:
