@@ -48,15 +48,15 @@ import yaml
 
 from chainpb.text.agreement import confusion_counts, f1_from_counts
 from chainpb.text.codebook import CATEGORIES, load_codebook
-from chainpb.text.coding import code_texts
 from chainpb.text.segment import Segmenter
+from chainpb.text.stage import gold_codebook_codes
 from chainpb.text.supervised import (
     cross_validated_predictions,
     fit_supervised,
     hybrid_codes,
     probability_column,
 )
-from chainpb.text.validation import code_column, read_gold
+from chainpb.text.validation import check_gold, code_column, read_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -86,43 +86,12 @@ def gold_files(config: dict) -> list[Path]:
 
 
 def corpus_set() -> pd.DataFrame:
-    """The labelled corpus sentences in the shape of read_gold (codes P/R/D/0)."""
+    """The labelled corpus sentences, checked and typed by the workflow's own gold reader."""
     raw = load_labelled_sentences(CORPORA)
-    out = pd.DataFrame(
-        {
-            "unit_id": raw["unit_id"].astype(str),
-            "source": "policies",
-            "city_key": "none",
-            "text": raw["text"].astype(str),
-            "split": raw["split"].astype(str),
-        }
-    )
-    from chainpb.text.normalize import normalize_text
-
-    out["text"] = [normalize_text(t) for t in out["text"]]
-    for cat in CATEGORIES:
-        code = raw[cat].fillna("").astype(str).str.strip().str.upper().replace("", "0")
-        out[code_column(cat)] = code
-        out[cat] = (code == "P").astype("int64")
-        out[f"theme_{cat}"] = code.isin(["P", "R", "D"]).astype("int64")
-    return out
-
-
-def codebook_codes(units: pd.DataFrame, compiled, seg, context: dict) -> pd.DataFrame:
-    """Codebook difficulty codes; policy sentences through the context gate of config.yaml."""
-    parts = []
-    for source, part in units.groupby("source", sort=False):
-        gate = bool(context.get("gate", {}).get(source, source == "policies"))
-        codes = code_texts(
-            part["text"].tolist(),
-            compiled,
-            seg,
-            context_gate=gate,
-            context_window=context.get("window", "paragraph"),
-        )
-        codes.index = part.index
-        parts.append(codes[[*CATEGORIES, *(f"theme_{c}" for c in CATEGORIES)]])
-    return pd.concat(parts).loc[units.index].fillna(0).astype(int)
+    table = raw[["unit_id", "text", "split", *CATEGORIES]].fillna("").astype(str)
+    table.insert(1, "source", "policies")
+    table.insert(2, "city_key", "none")
+    return check_gold(table, "benchmarks/data/corpus_labels.csv")
 
 
 def score(units: pd.DataFrame, coded: pd.DataFrame, prefix: str = "") -> dict[str, float]:
@@ -170,7 +139,7 @@ def main() -> int:
     folds = int(sup_cfg.get("cv_folds", 5))
     min_p = float(sup_cfg.get("hybrid_min_probability", 0.9))
     seg = Segmenter(ROOT / ".cache" / "jieba", ROOT / text_cfg["user_dict"])
-    compiled = load_codebook(ROOT / text_cfg["codebook"]).compile(seg)
+    codebook = load_codebook(ROOT / text_cfg["codebook"])
 
     sets = {name: read_gold(path) for name, path in SETS.items()}
     if CORPORA.is_dir():
@@ -209,7 +178,8 @@ def main() -> int:
         units = table[table["split"] == args.split].reset_index(drop=True)
         if units.empty:
             continue
-        coded_all = codebook_codes(units, compiled, seg, text_cfg.get("context", {}))
+        coded_all = gold_codebook_codes(units, codebook, seg, text_cfg.get("context", {}))
+        coded_all = coded_all.fillna(0).astype(int)
         cb = coded_all[list(CATEGORIES)]
         attention = coded_all[[f"theme_{c}" for c in CATEGORIES]].set_axis(list(CATEGORIES), axis=1)
         in_pool = units["unit_id"].isin(oof.index) & (units["split"] != "test")

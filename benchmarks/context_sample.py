@@ -22,7 +22,6 @@ unjudged) and prints the precision.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -37,14 +36,14 @@ from chainpb.text.normalize import normalize_text
 from chainpb.text.segment import Segmenter, segment_documents
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus_labels import CORPORA as CORPUS_FILES  # noqa: E402
+from corpus_labels import read_corpus  # noqa: E402
+
 CORPORA = Path(os.environ.get("CHAINPB_CORPORA", ROOT.parent / "shared" / "corpora"))
 SAMPLE = ROOT / "benchmarks" / "data" / "context_sample.csv"
 JUDGEMENTS = ROOT / "benchmarks" / "data" / "context_judgements.csv"
 KEY = ["corpus", "title", "start", "end", "term"]
-FILES = {
-    "government_work_reports": "government_work_reports.jsonl",
-    "cpc_congress_reports": "cpc_congress_reports.jsonl",
-}
 
 
 def coded_hits(corpora: Path = CORPORA) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
@@ -58,9 +57,8 @@ def coded_hits(corpora: Path = CORPORA) -> tuple[pd.DataFrame, dict[tuple[str, s
     compiled = load_codebook(ROOT / text_cfg["codebook"]).compile(seg)
     frames = []
     texts: dict[tuple[str, str], str] = {}
-    for corpus, name in FILES.items():
-        with (corpora / name).open(encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh if line.strip()]
+    for corpus in CORPUS_FILES:
+        rows = read_corpus(corpora, corpus)
         docs = pd.DataFrame(
             {
                 "doc_id": [r["title"] for r in rows],

@@ -59,21 +59,24 @@ def read_labels(labels_path: Path | str = LABELS) -> pd.DataFrame:
     return df
 
 
+def read_corpus(corpora_dir: Path, corpus: str) -> list[dict]:
+    """The documents (JSON objects: title, url, content, …) of one corpus file, in file order."""
+    path = Path(corpora_dir) / f"{corpus}.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"找不到语料 {path}（应在项目旁的 ../shared/corpora，或设置 CHAINPB_CORPORA）/ "
+            f"corpus not found: {path} (expected at ../shared/corpora or $CHAINPB_CORPORA)"
+        )
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
 def _read_contents(corpora_dir: Path) -> dict[tuple[str, str], str]:
-    contents = {}
-    for corpus in CORPORA:
-        path = corpora_dir / f"{corpus}.jsonl"
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"找不到语料 {path}（应在项目旁的 ../shared/corpora，或设置 CHAINPB_CORPORA）/ "
-                f"corpus not found: {path} (expected at ../shared/corpora or $CHAINPB_CORPORA)"
-            )
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    row = json.loads(line)
-                    contents[(corpus, row["title"])] = row["content"]
-    return contents
+    return {
+        (corpus, row["title"]): row["content"]
+        for corpus in CORPORA
+        for row in read_corpus(corpora_dir, corpus)
+    }
 
 
 def load_labelled_sentences(

@@ -47,17 +47,16 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import json
 import os
 import random
 import re
 from collections import defaultdict
 from pathlib import Path
 
+from corpus_labels import CORPORA, read_corpus, sha1_8
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "data" / "corpus_candidates.csv"
-CORPORA = ("government_work_reports", "cpc_congress_reports")
 
 PARTY_TERMS = (
     "党建",
@@ -163,22 +162,11 @@ def sentence_spans(content: str) -> list[tuple[int, int]]:
     return out
 
 
-def sha1_8(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
-
-
 def read_documents(cdir: Path) -> list[dict]:
     """All documents with corpus, title, year, era, content and their split."""
     docs = []
     for corpus in CORPORA:
-        path = cdir / f"{corpus}.jsonl"
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"找不到语料 {path}（应在项目旁的 ../shared/corpora，或设置 CHAINPB_CORPORA）/ "
-                f"corpus not found: {path} (expected at ../shared/corpora or $CHAINPB_CORPORA)"
-            )
-        with path.open(encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh if line.strip()]
+        rows = read_corpus(cdir, corpus)
         # One split per year: a report and the resolution approving it (same year) stay
         # together, and alternating over years rather than documents keeps the parity from
         # drifting where a year has one document instead of two.

@@ -34,9 +34,6 @@ from chainpb.labels import CATEGORIES
 from chainpb.text.segment import Segmenter
 
 TERM_KINDS: tuple[str, ...] = ("terms", "remedy_terms", "exclude")
-# Polarity of a hit. ``absent_remedy`` (a remedy said to be missing or weak) states a difficulty.
-POLARITIES: tuple[str, ...] = ("problem", "remedy", "absent_remedy")
-DIFFICULTY_POLARITIES: frozenset[str] = frozenset({"problem", "absent_remedy"})
 DEFAULT_SCOPE_END = ["，", "。", "；", "：", "！", "？", ",", ";", ":", "!", "?", "\n"]
 DEFAULT_SCHEMA = (
     Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "codebook.schema.yaml"
@@ -358,10 +355,6 @@ class CompiledCodebook:
         return any(
             m.group() not in self.context_exclude for m in self.context.finditer(text, start, end)
         )
-
-    @property
-    def patterns(self) -> tuple[RegexRule, ...]:
-        return self.regex_rules
 
     @classmethod
     def build(cls, codebook: Codebook, segmenter: Segmenter) -> CompiledCodebook:

@@ -71,7 +71,6 @@ HIT_COLUMNS = [
     "codebook_hash",
 ]
 STATUSES = ("coded", "none", "missing")
-HIT_STATUSES = ("excluded", "no_context", "negated", "problem", "remedy")
 ATTENTION_STATUSES = frozenset({"problem", "remedy", "negated"})
 CONTEXT_WINDOWS = ("sentence", "paragraph")
 

@@ -13,13 +13,19 @@ from typing import Any
 
 import pandas as pd
 
+from chainpb.errors import ChainpbError
 from chainpb.labels import CATEGORIES
 from chainpb.text import audit, measures
 from chainpb.text.codebook import Codebook
 from chainpb.text.coding import code_texts, code_tokens, code_units
 from chainpb.text.segment import Segmenter, segment_documents
-from chainpb.text.supervised import fit_supervised
-from chainpb.text.validation import ValidationResult, validate_coding
+from chainpb.text.supervised import fit_supervised, hybrid_codes
+from chainpb.text.validation import (
+    ValidationResult,
+    tokens_by_unit,
+    training_units,
+    validate_coding,
+)
 
 SOURCE_COLUMNS = {"answers": ("enterprise_id", "difficulty_text"), "policies": ("doc_id", "text")}
 
@@ -119,10 +125,6 @@ def supervised_measure(
     ``hy_source_<cat>`` (codebook | supervised | both | ''). Blank answers stay missing, like
     the codebook measure. The summary has ``category, threshold, calibrated, cv_f1``.
     """
-    from chainpb.errors import ChainpbError
-    from chainpb.text.supervised import hybrid_codes
-    from chainpb.text.validation import training_units
-
     train = training_units(gold)
     train_texts = train["text"].astype(str).tolist()
     coder = fit_supervised(
@@ -132,14 +134,10 @@ def supervised_measure(
         seed,
         cv_folds=cv_folds,
     )
-    order = ["doc_id", "token_index"] if "token_index" in answer_tokens.columns else ["doc_id"]
-    ordered = answer_tokens.sort_values(order, kind="mergesort")
-    by_doc = ordered.groupby(ordered["doc_id"].astype(str), sort=True)["token"].apply(list)
+    by_doc = tokens_by_unit(answer_tokens, "doc_id")
     texts = source_texts(survey, "answers")
     ids = survey["enterprise_id"].astype(str).tolist()
-    predicted = coder.predict(
-        [texts.get(i, "") for i in ids], [list(by_doc.get(i, [])) for i in ids]
-    )
+    predicted = coder.predict([texts.get(i, "") for i in ids], [by_doc.get(i, []) for i in ids])
     answered = [i in texts for i in ids]
 
     diff_cols = [f"diff_{cat}" for cat in CATEGORIES]

@@ -395,26 +395,16 @@ def _supervised_codes(
             "to learn from.",
         )
     labels = gold.loc[dev_rows, ["unit_id", *categories]].reset_index(drop=True)
+    dev_texts = [texts[i] for i in dev_rows]
+    dev_tokens = [token_lists[i] for i in dev_rows]
     parts = [
         cross_validated_predictions(
-            [texts[i] for i in dev_rows],
-            [token_lists[i] for i in dev_rows],
-            labels,
-            seed,
-            categories,
-            cv_folds=cv_folds,
+            dev_texts, dev_tokens, labels, seed, categories, cv_folds=cv_folds
         ).assign(prediction="out_of_fold", _row=dev_rows)
     ]
     if test_rows:
         # Test units are coded by the coder a researcher would use: fitted on all dev units.
-        coder = fit_supervised(
-            [texts[i] for i in dev_rows],
-            [token_lists[i] for i in dev_rows],
-            labels,
-            seed,
-            categories,
-            cv_folds=cv_folds,
-        )
+        coder = fit_supervised(dev_texts, dev_tokens, labels, seed, categories, cv_folds=cv_folds)
         predicted = coder.predict(
             [texts[i] for i in test_rows],
             [token_lists[i] for i in test_rows],
