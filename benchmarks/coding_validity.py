@@ -26,7 +26,8 @@ Measures, scored against the hand codes ``P`` (difficulty stated) per category:
   that ``config.yaml`` names (``text.gold``). Dev rows of those files are scored out of fold
   (cross-validated: the unit, its calibration and its threshold never saw it); test rows and
   the corpus sentences are scored by the coder fitted on all training rows;
-- ``hybrid``: codebook OR supervised probability ≥ ``text.supervised.hybrid_min_probability``.
+- ``hybrid``: codebook OR supervised probability ≥ ``text.supervised.hybrid_min_probability``,
+  except where the codebook saw the difficulty denied (as in the workflow).
 
 Besides P/R/F1 per category and macro-F1 it prints the share of *remedy-only* units (some R,
 no P) coded with any difficulty, of *off-topic* units (no code at all) coded with any
@@ -191,7 +192,8 @@ def main() -> int:
                 predicted.at[i, cat] = oof.at[uid, cat]
                 predicted.at[i, probability_column(cat)] = oof.at[uid, probability_column(cat)]
         sup = predicted[list(CATEGORIES)].astype(int)
-        hyb = hybrid_codes(cb, predicted, min_p)
+        denied = coded_all[[f"denied_{c}" for c in CATEGORIES]]
+        hyb = hybrid_codes(cb, predicted, min_p, denied=denied)
         hyb = hyb[[f"hy_{c}" for c in CATEGORIES]].fillna(0).astype(int)
         hyb.columns = list(CATEGORIES)
         for measure, coded in zip(MEASURES, (cb, sup, hyb), strict=True):

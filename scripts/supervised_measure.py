@@ -20,6 +20,7 @@ measure, coder = supervised_measure(
     pd.read_parquet(sm.input.firm_difficulty),
     segmenter,
     sm.params.seed,
+    answer_hits=pd.read_parquet(sm.input.answer_hits),
     cv_folds=sm.params.cv_folds,
     hybrid_min_probability=sm.params.hybrid_min_probability,
 )

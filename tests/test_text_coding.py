@@ -319,6 +319,8 @@ def test_code_texts_presence_and_status(codebook, segmenter):
     # the negated mention does not count as a difficulty, but speaks to the theme
     assert out.iloc[5][list(CATEGORIES)].tolist() == [0, 0, 0, 0]
     assert out.iloc[5]["theme_coverage"] == 1
+    # ... and is marked as a denial (the hybrid then adds no supervised call of coverage)
+    assert out.iloc[5]["denied_coverage"] == 1 and out.iloc[6]["denied_coverage"] == 0
     assert out.iloc[3][list(CATEGORIES)].isna().all()
     # 融资难 is a business problem, not a Party-building difficulty (codebook 2.0.0)
     assert out.iloc[7][list(CATEGORIES)].tolist() == [0, 0, 0, 0]
@@ -344,3 +346,18 @@ def test_coding_is_deterministic(compiled, segmenter):
     a = hits_of(text, compiled, segmenter)
     b = hits_of(text, compiled, segmenter)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_denied_pairs_are_denials_without_a_stated_difficulty():
+    from chainpb.text.coding import denied
+
+    hits = pd.DataFrame(
+        {
+            "doc_id": ["a", "a", "b", "b", "c"],
+            "category": ["coverage", "coverage", "resource", "ideology", "coverage"],
+            "status": ["negated", "problem", "negated", "remedy", "no_context"],
+        }
+    )
+    # a states coverage as well as denying it elsewhere: not a denial; b only denies resource;
+    # c's hit is out of context, which is not a denial.
+    assert denied(hits) == {("b", "resource")}

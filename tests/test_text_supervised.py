@@ -278,6 +278,18 @@ def test_hybrid_truth_table():
         hybrid_codes(codebook, p, 1.5, ["coverage"])
 
 
+def test_hybrid_adds_no_supervised_call_on_a_denial():
+    # Rows 2 and 3 have codebook 0 and p >= .9; row 2 is a denial the codebook saw, so the
+    # supervised call is vetoed there (code 0, no source); row 3 keeps it. A codebook 1 is
+    # never vetoed (denied_ is 0 wherever a difficulty is also stated, see coding.denied).
+    codebook = pd.DataFrame({"coverage": pd.array([1, 0, 0, 0], dtype="Int64")})
+    p = pd.DataFrame({"p_coverage": [0.95, 0.2, 0.97, 0.97]})
+    denied = pd.DataFrame({"denied_coverage": [0, 1, 1, 0]})
+    out = hybrid_codes(codebook, p, 0.9, ["coverage"], denied=denied)
+    assert out["hy_coverage"].tolist() == [1, 0, 0, 1]
+    assert out["hy_source_coverage"].tolist() == ["both", "", "", "supervised"]
+
+
 # ------------------------------------------------------------------- firm measure (stage)
 
 
@@ -352,6 +364,28 @@ def test_supervised_measure_adds_the_hybrid_and_ignores_test_units():
     flipped = supervised_measure(*_stage_inputs(flip_test=True), CharSegmenter(), 5, cv_folds=2)
     pd.testing.assert_frame_equal(flipped[0], measure)
     pd.testing.assert_frame_equal(flipped[1], summary)
+
+
+def test_supervised_measure_vetoes_what_an_answer_denies():
+    from chainpb.text.stage import supervised_measure
+
+    gold, survey, tokens, firms = _stage_inputs()
+    plain = supervised_measure(gold, survey, tokens, firms, CharSegmenter(), seed=5, cv_folds=2)
+    row = plain[0].set_index("enterprise_id")
+    assert row.at["e1", "hy_coverage"] == 1  # the coder is sure e1 states coverage
+    # The same answer with the codebook's hit table saying e1 denies coverage (a negated hit,
+    # no counted one): the hybrid drops the supervised call, the coder's own code stays.
+    hits = pd.DataFrame(
+        {"doc_id": ["e1", "e3"], "category": ["coverage", "effectiveness"],
+         "status": ["negated", "problem"]}
+    )  # fmt: skip
+    vetoed = supervised_measure(
+        gold, survey, tokens, firms, CharSegmenter(), seed=5, cv_folds=2, answer_hits=hits
+    )[0].set_index("enterprise_id")
+    assert vetoed.at["e1", "hy_coverage"] == 0 and vetoed.at["e1", "hy_source_coverage"] == ""
+    assert vetoed.at["e1", "ml_coverage"] == 1
+    changed = (vetoed != row) & ~(vetoed.isna() & row.isna())
+    assert changed.sum().sum() == 2  # hy_coverage and hy_source_coverage of e1, nothing else
 
 
 def test_measure_choice_copies_the_chosen_measure_into_diff():

@@ -73,6 +73,8 @@ rule supervised_measure:
         answer_tokens="results/{city}/text/tokens_answers.parquet",
         # The hybrid measure combines the codebook's firm codes with the coder's probabilities.
         firm_difficulty="results/{city}/text/firm_difficulty.parquet",
+        # An answer that only denies a difficulty gets no supervised call of it.
+        answer_hits="results/{city}/text/hits_answers.parquet",
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:

@@ -31,6 +31,7 @@ import yaml
 
 from chainpb.errors import ConfigError
 from chainpb.labels import CATEGORIES
+from chainpb.text.prefilter import RulePrefilter
 from chainpb.text.segment import Segmenter
 
 TERM_KINDS: tuple[str, ...] = ("terms", "remedy_terms", "exclude")
@@ -342,6 +343,8 @@ class CompiledCodebook:
     regex_rules: tuple[RegexRule, ...]
     context: re.Pattern[str] | None
     context_exclude: frozenset[str] = frozenset()
+    # The sentences each regex rule can match (chainpb.text.prefilter), built once per codebook.
+    prefilter: RulePrefilter | None = None
 
     @property
     def hash(self) -> str:
@@ -411,4 +414,5 @@ class CompiledCodebook:
             regex_rules=tuple(rules),
             context=context,
             context_exclude=frozenset(codebook.context_exclude),
+            prefilter=RulePrefilter([r.regex for r in rules]),
         )

@@ -17,7 +17,7 @@ from chainpb.errors import ChainpbError
 from chainpb.labels import CATEGORIES
 from chainpb.text import audit, measures
 from chainpb.text.codebook import Codebook
-from chainpb.text.coding import code_texts, code_tokens, code_units
+from chainpb.text.coding import code_texts, code_tokens, code_units, denied
 from chainpb.text.segment import Segmenter, segment_documents
 from chainpb.text.supervised import fit_supervised, hybrid_codes
 from chainpb.text.validation import (
@@ -112,6 +112,7 @@ def supervised_measure(
     segmenter: Segmenter,
     seed: int,
     *,
+    answer_hits: pd.DataFrame | None = None,
     cv_folds: int = 5,
     hybrid_min_probability: float = 0.9,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,8 +123,10 @@ def supervised_measure(
     threshold selection. The measure has ``city_key, enterprise_id``, then ``ml_<cat>``
     (0/1 at the coder's threshold), ``p_<cat>`` (probability), ``hy_<cat>`` (codebook
     ``diff_<cat>`` of ``codebook_firms`` OR p ≥ ``hybrid_min_probability``) and
-    ``hy_source_<cat>`` (codebook | supervised | both | ''). Blank answers stay missing, like
-    the codebook measure. The summary has ``category, threshold, calibrated, cv_f1``.
+    ``hy_source_<cat>`` (codebook | supervised | both | ''). With ``answer_hits`` (the
+    codebook's hit table), an answer that only denies a difficulty gets no supervised call of
+    it (:func:`chainpb.text.coding.denied`). Blank answers stay missing, like the codebook
+    measure. The summary has ``category, threshold, calibrated, cv_f1``.
     """
     train = training_units(gold)
     train_texts = train["text"].astype(str).tolist()
@@ -156,7 +159,13 @@ def supervised_measure(
     probabilities = predicted[[f"p_{cat}" for cat in CATEGORIES]].where(
         pd.Series(answered), other=float("nan"), axis=0
     )
-    hybrid = hybrid_codes(codebook_codes, probabilities, hybrid_min_probability)
+    denials = denied(answer_hits) if answer_hits is not None else set()
+    denied_codes = pd.DataFrame(
+        {f"denied_{cat}": [int((i, cat) in denials) for i in ids] for cat in CATEGORIES}
+    )
+    hybrid = hybrid_codes(
+        codebook_codes, probabilities, hybrid_min_probability, denied=denied_codes
+    )
 
     out = pd.DataFrame({"city_key": survey["city_key"].astype(str).tolist(), "enterprise_id": ids})
     for cat in CATEGORIES:
@@ -223,7 +232,7 @@ def validate_codebook(
     gold_tokens = [segmenter.tokens(t) for t in gold["text"].astype(str)]
     return validate_coding(
         gold,
-        codes[list(CATEGORIES)],
+        codes[[*CATEGORIES, *(f"denied_{c}" for c in CATEGORIES)]],
         gold_tokens,
         seed,
         cv_folds=cv_folds,

@@ -557,6 +557,7 @@ def hybrid_codes(
     probabilities: pd.DataFrame,
     min_probability: float = DEFAULT_HYBRID_MIN_PROBABILITY,
     categories: Sequence[str] = CATEGORIES,
+    denied: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The hybrid measure: codebook OR (supervised probability ≥ ``min_probability``).
 
@@ -568,6 +569,11 @@ def hybrid_codes(
 
     The supervised side uses ``min_probability``, not the coder's F1 threshold: the hybrid
     should add to the codebook only the units the coder is very sure of.
+
+    ``denied`` (optional, ``denied_<category>`` 0/1, rows aligned) marks units where the
+    codebook found the difficulty only denied (:func:`chainpb.text.coding.denied`): there the
+    supervised call is not added — n-grams cannot tell "经费不足" from "不存在经费不足的问题",
+    and a researcher reads a denial as the firm saying it has no such difficulty.
     """
     if not 0.0 < float(min_probability) <= 1.0:
         raise ChainpbError(
@@ -596,6 +602,11 @@ def hybrid_codes(
         missing = np.isnan(cb) | np.isnan(p)
         by_codebook = (cb == 1.0) & ~missing
         by_supervised = (p >= float(min_probability)) & ~missing
+        if denied is not None:
+            vetoed = pd.to_numeric(denied[f"denied_{category}"], errors="coerce").to_numpy(
+                dtype=float
+            )
+            by_supervised &= ~(vetoed == 1.0)
         values = pd.array((by_codebook | by_supervised).astype(int), dtype="Int64")
         values[missing] = pd.NA
         out[f"hy_{category}"] = values

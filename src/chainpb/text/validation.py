@@ -340,8 +340,10 @@ def _codebook_with_ids(
     gold: pd.DataFrame, codebook_codes: pd.DataFrame, categories: Sequence[str]
 ) -> pd.DataFrame:
     """Codebook codes in gold row order; matched on unit_id, else rows follow the gold table."""
+    # denied_<cat> (a denial the codebook saw) travels with the codes when present
+    keep = [*categories, *(c for c in codebook_codes.columns if c.startswith("denied_"))]
     if "unit_id" in codebook_codes.columns:
-        codes = codebook_codes[["unit_id", *categories]].copy()
+        codes = codebook_codes[["unit_id", *keep]].copy()
         codes["unit_id"] = codes["unit_id"].astype(str)
         ids = gold["unit_id"]
         if codes["unit_id"].duplicated().any() or not ids.isin(codes["unit_id"]).all():
@@ -357,7 +359,7 @@ def _codebook_with_ids(
             f"词典编码有 {len(codebook_codes)} 行，金标准有 {len(gold)} 行，且没有 unit_id 列可对齐。",
             f"The codebook codes have {len(codebook_codes)} rows for {len(gold)} gold units and no unit_id to align on.",
         )
-    codes = codebook_codes[list(categories)].reset_index(drop=True).copy()
+    codes = codebook_codes[keep].reset_index(drop=True).copy()
     codes.insert(0, "unit_id", gold["unit_id"].astype(str).to_numpy())
     return codes
 
@@ -501,7 +503,8 @@ def validate_coding(
 
     ``gold`` is the table from :func:`read_golds` (or :func:`read_gold`; without a ``split``
     column every unit is dev). ``codebook_codes`` has the 0/1 category columns and either
-    ``unit_id`` or rows in gold order (as ``code_texts`` returns them). ``gold_tokens`` is the
+    ``unit_id`` or rows in gold order (as ``code_texts`` returns them), and may have
+    ``denied_<cat>`` (the hybrid then adds no supervised call on a denial). ``gold_tokens`` is the
     token list of each gold text, in gold row order or as a mapping unit_id → tokens. ``seed``
     fixes folds, calibration and classifiers, so equal inputs give equal outputs.
 
@@ -516,12 +519,17 @@ def validate_coding(
     codebook = _codebook_with_ids(gold, codebook_codes, categories)
     token_lists = _gold_token_lists(gold, gold_tokens)
     supervised = _supervised_codes(gold, token_lists, splits, seed, cv_folds, categories)
+    denied_cols = [f"denied_{c}" for c in categories]
     hybrid = hybrid_codes(
-        codebook[list(categories)], supervised, hybrid_min_probability, categories
+        codebook[list(categories)],
+        supervised,
+        hybrid_min_probability,
+        categories,
+        denied=codebook[denied_cols] if set(denied_cols) <= set(codebook.columns) else None,
     )
     codings = {
         "gold": gold[["unit_id", *categories]],
-        "codebook": codebook,
+        "codebook": codebook[["unit_id", *categories]],
         "supervised": supervised[["unit_id", *categories]],
         "hybrid": _renamed(hybrid.assign(unit_id=gold["unit_id"]), "hy_", categories),
     }
