@@ -254,8 +254,8 @@ class City:
     key: str
     name: str
     name_en: str
-    survey: Path
-    policies: Path
+    survey: Path | None  # None: a city with policy texts only
+    policies: Path | None  # None: a city with a survey only ("no policy texts")
     column_map: dict[str, str]
     sheet: int | str | None = None
     # True when the survey lies inside <project>/resources/example: only then may the public
@@ -275,23 +275,75 @@ def cities(config: Mapping[str, Any], project_dir: str | Path = ".") -> dict[str
                 f"city key {key!r} is invalid: must match [a-z][a-z0-9_]*",
             )
         entry = config["cities"][key]
-        survey = resolve_input_path(
-            entry["survey"], key=f"cities.{key}.survey", project_dir=project, data_dir=data_dir
-        )
-        policies = resolve_input_path(
-            entry["policies"], key=f"cities.{key}.policies", project_dir=project, data_dir=data_dir
-        )
+        paths = {
+            part: resolve_input_path(
+                entry[part], key=f"cities.{key}.{part}", project_dir=project, data_dir=data_dir
+            )
+            if entry.get(part)
+            else None
+            for part in ("survey", "policies")
+        }
+        survey = paths["survey"]
         out[key] = City(
             key=key,
             name=entry["name"],
             name_en=entry.get("name_en", key),
             survey=survey,
-            policies=policies,
-            column_map=dict(entry["column_map"]),
+            policies=paths["policies"],
+            column_map=dict(entry.get("column_map") or {}),
             sheet=entry.get("sheet"),
-            is_example=_inside(survey, project / EXAMPLE_DIR),
+            is_example=survey is not None and _inside(survey, project / EXAMPLE_DIR),
         )
     return out
+
+
+# Keys of ``ingest`` a city block may override: maps are merged (the city's entries win), lists
+# are extended (a city's own missing marker adds to the shared ones), value maps merge per variable.
+CITY_INGEST_MAPS = ("likert_labels", "binary_labels")
+CITY_INGEST_LISTS = ("missing_markers", "missing_codes")
+
+
+def city_settings(config: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The effective ``ingest`` and ``scales`` of one city: the global blocks with the city's
+    own ``cities.<key>.ingest`` and ``cities.<key>.scales`` laid over them.
+
+    - ``likert_labels``, ``binary_labels``: the city's labels are added; the city wins a clash.
+    - ``missing_markers``, ``missing_codes``: the city's are added to the shared ones.
+    - ``value_maps``: merged per variable, the city's mapping wins a clash.
+    - any other ingest key (``fill_merged_cells``, ``duplicates`` …): the city's value replaces.
+    - ``scales.<dim>``: the city's ``items`` and ``reverse`` replace the global ones for that
+      city (a positively worded item must not be reversed because another city's was); a city
+      that sets ``items`` without ``reverse`` reverses none of them.
+
+    Only this city's settings reach its jobs, so editing one city's block re-runs that city's
+    jobs and the pooled ones, not the other cities'.
+    """
+    entry = config["cities"][key]
+    shared = dict(config.get("ingest") or {})
+    own = dict(entry.get("ingest") or {})
+    ingest = {**shared}
+    for name, value in own.items():
+        if name in CITY_INGEST_MAPS:
+            ingest[name] = {**(shared.get(name) or {}), **value}
+        elif name in CITY_INGEST_LISTS:
+            base = list(shared.get(name) or [])
+            ingest[name] = base + [v for v in value if v not in base]
+        elif name == "value_maps":
+            merged = {var: dict(m) for var, m in (shared.get("value_maps") or {}).items()}
+            for var, mapping in value.items():
+                merged[var] = {**merged.get(var, {}), **mapping}
+            ingest[name] = merged
+        else:
+            ingest[name] = value
+    scales = {dim: dict(spec) for dim, spec in (config.get("scales") or {}).items()}
+    for dim, spec in (entry.get("scales") or {}).items():
+        base = scales.setdefault(dim, {})
+        if "items" in spec:
+            base["items"] = list(spec["items"])
+            base["reverse"] = list(spec.get("reverse") or [])
+        elif "reverse" in spec:
+            base["reverse"] = list(spec["reverse"])
+    return {"ingest": ingest, "scales": scales}
 
 
 def load_config(

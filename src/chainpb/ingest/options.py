@@ -81,6 +81,8 @@ class IngestOptions:
         default_factory=lambda: dict(DEFAULT_CATEGORIES)
     )
     reverse_items: tuple[str, ...] = DEFAULT_REVERSE_ITEMS
+    # variable → {raw spelling: canonical category}, applied before the category check
+    value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Off by default: a merge may span rows that did not mean to share the answer, so filling
     # is the researcher's decision, reported in the log when taken.
     fill_merged_cells: bool = False
@@ -128,6 +130,29 @@ class IngestOptions:
             str(k): tuple(str(c).strip() for c in v)
             for k, v in (ingest.get("categories") or DEFAULT_CATEGORIES).items()
         }
+        value_maps: dict[str, dict[str, str]] = {}
+        for variable, mapping in (ingest.get("value_maps") or {}).items():
+            allowed = categories.get(str(variable))
+            if allowed is None:
+                raise ConfigError(
+                    f"ingest.value_maps.{variable}：「{variable}」不是分类变量；可映射的变量有："
+                    f"{'、'.join(sorted(categories))}（李克特与是/否题用 likert_labels、binary_labels）。",
+                    f"ingest.value_maps.{variable}: '{variable}' is not a categorical variable; "
+                    f"mappable ones are {', '.join(sorted(categories))} (Likert and yes-no answers "
+                    "use likert_labels and binary_labels).",
+                )
+            wrong = {k: v for k, v in mapping.items() if str(v).strip() not in allowed}
+            if wrong:
+                raw, target = next(iter(wrong.items()))
+                raise ConfigError(
+                    f"ingest.value_maps.{variable}：「{raw}」被映射到「{target}」，但它不在 "
+                    f"ingest.categories.{variable}（{'、'.join(allowed)}）中。",
+                    f"ingest.value_maps.{variable}: '{raw}' maps to '{target}', which is not in "
+                    f"ingest.categories.{variable} ({', '.join(allowed)}).",
+                )
+            value_maps[str(variable)] = {
+                str(k).strip(): str(v).strip() for k, v in mapping.items()
+            }
         return cls(
             survey_year=survey_year,
             likert_labels=likert,
@@ -139,6 +164,7 @@ class IngestOptions:
                 float(c) for c in ingest.get("missing_codes", DEFAULT_MISSING_CODES)
             ),
             categories=categories,
+            value_maps=value_maps,
             reverse_items=tuple(sorted(set(reverse))) if scales else DEFAULT_REVERSE_ITEMS,
             fill_merged_cells=bool(ingest.get("fill_merged_cells", False)),
             hash_key_env=str(privacy.get("hash_key_env") or "CHAINPB_HASH_KEY"),

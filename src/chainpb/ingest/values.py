@@ -207,6 +207,10 @@ def parse_binary(raw: Any, spec: VariableSpec, options: IngestOptions) -> Parsed
 
 def parse_category(raw: Any, spec: VariableSpec, options: IngestOptions) -> Parsed:
     text = _plain_text(raw)
+    # A city's own spelling (民营企业, 国企) maps onto the shared category first, so that the
+    # pooled table has one group per category, not one per questionnaire.
+    mapping = options.value_maps.get(spec.name) or {}
+    text = mapping.get(text, mapping.get(normalize_text(text), text))
     allowed = options.categories.get(spec.name)
     if allowed is None or text in allowed:
         return Parsed(text)
@@ -214,8 +218,10 @@ def parse_category(raw: Any, spec: VariableSpec, options: IngestOptions) -> Pars
     if normalize_text(text) in allowed:
         return Parsed(normalize_text(text))
     return _problem(
-        f"「{text}」不是{spec.label_zh}的允许类别；应为：{'、'.join(allowed)}。",
-        f"'{text}' is not an allowed category of {spec.label_en}; expected one of: {', '.join(allowed)}.",
+        f"「{text}」不是{spec.label_zh}的允许类别；应为：{'、'.join(allowed)}"
+        f"（其他写法可在 ingest.value_maps.{spec.name} 中映射）。",
+        f"'{text}' is not an allowed category of {spec.label_en}; expected one of: "
+        f"{', '.join(allowed)} (map other spellings in ingest.value_maps.{spec.name}).",
     )
 
 
