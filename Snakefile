@@ -23,6 +23,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/handcoding.smk"
 include: "workflow/rules/measures.smk"
+include: "workflow/rules/check.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/present.smk"
 

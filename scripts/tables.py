@@ -1,8 +1,15 @@
 """Snakemake script: journal tables (三线表) as Word, LaTeX and HTML."""
 
+import pandas as pd
+
 from chainpb.atomic import write_text
 from chainpb.present.build import paper_config, read_fits, read_measure_tables, tables_for_paper
-from chainpb.present.tables import table_to_docx, table_to_html, table_to_latex
+from chainpb.present.tables import (
+    attach_hypothesis_tests,
+    table_to_docx,
+    table_to_html,
+    table_to_latex,
+)
 from chainpb.runlog import script_logger
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
@@ -11,7 +18,10 @@ log = script_logger(sm.log[0])
 measures = read_measure_tables(
     {k: sm.input[k] for k in ("descriptives", "correlations_r", "correlations_p", "reliability")}
 )
-tables = tables_for_paper(read_fits(sm.input.fits), measures, paper_config(sm.params))
+# Each model's linear hypotheses and subgroup comparisons become notes under its table.
+tests = pd.read_csv(sm.input.tests, encoding="utf-8-sig")
+fits = attach_hypothesis_tests(read_fits(sm.input.fits), tests)
+tables = tables_for_paper(fits, measures, paper_config(sm.params))
 for name in sorted(k[: -len("_html")] for k in sm.output.keys() if k.endswith("_html")):  # noqa: SIM118 — Namedlist iterates values
     table = tables[name]
     table_to_docx(table, sm.output[f"{name}_docx"])

@@ -211,16 +211,17 @@ CASES = [
         reason="not a whole number",
     ),
     # --- ids compared after case and width folding --------------------------------------------
+    # (ingest.duplicates: keep_first by default — the first copy stays, the second is quarantined)
     Case(
         "id_case_differs",
         csv_file([row(), row(企业编号="a001")]),
-        quarantined={2: "企业编号", 3: "企业编号"},
-        reason="duplicated enterprise id",
+        quarantined={3: "企业编号"},
+        reason="duplicate submission: same as row 2",
     ),
     Case(
         "id_width_differs",
         csv_file([row(), row(企业编号="Ａ００１")]),
-        quarantined={2: "企业编号", 3: "企业编号"},
+        quarantined={3: "企业编号"},
         reason="ignoring case and full/half width",
     ),
     # --- short CSV rows -----------------------------------------------------------------------

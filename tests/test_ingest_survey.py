@@ -20,7 +20,9 @@ from chainpb.ingest.survey import (
 )
 
 KEY = b"test-key"
-OPTIONS = IngestOptions(survey_year=2025)
+# reject_all: this file's fixture checks that every copy of a shared id is quarantined (the
+# default keep_first and the other policies are tested in test_ingest_duplicates.py).
+OPTIONS = IngestOptions(survey_year=2025, duplicates="reject_all")
 
 COLUMN_MAP = {
     "1. 企业编号": "enterprise_id",

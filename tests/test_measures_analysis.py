@@ -151,11 +151,18 @@ def test_duplicated_difficulty_row_is_an_error() -> None:
         build_analysis_table(_survey(), dup, _emphasis(), SCALES, survey_year=2025)
 
 
-def test_city_without_policy_emphasis_is_an_error() -> None:
+def test_city_without_policy_texts_keeps_its_firms_with_missing_policy_measures(caplog) -> None:
+    # Issue 9: a city may have a survey and no policy texts. Its firms stay; its policy-text
+    # measures are missing (never 0, which would claim the texts ignore the theme), and the
+    # log names the city.
     emphasis = _emphasis().query("city_key != 'wuxi'")
-    with pytest.raises(ChainpbError) as err:
-        build_analysis_table(_survey(), _difficulty(), emphasis, SCALES, survey_year=2025)
-    assert "wuxi" in err.value.zh and "no policy-text measures" in err.value.en
+    with caplog.at_level("WARNING", logger="chainpb.measures.analysis"):
+        table = build_analysis_table(_survey(), _difficulty(), emphasis, SCALES, survey_year=2025)
+    assert len(table) == len(_survey())
+    wuxi = table[table["city_key"] == "wuxi"]
+    assert len(wuxi) > 0 and wuxi["attention_coverage"].isna().all()
+    assert table.loc[table["city_key"] != "wuxi", "attention_coverage"].notna().all()
+    assert "wuxi" in caplog.text and "no policy texts" in caplog.text
 
 
 def test_city_missing_one_category_is_an_error() -> None:

@@ -192,6 +192,35 @@ def test_descriptive_and_reliability_tables_from_measures_shapes() -> None:
     assert r.body[0] == ("组织覆盖", "4", "0.812", "0.830", "0.552", "0.760")
 
 
+def test_reliability_table_names_each_city_and_the_common_items() -> None:
+    # As scale_validity writes it for a city asked 3 of the 4 coverage items (issue 9).
+    rel = pd.DataFrame(
+        {
+            "scale": ["组织覆盖"] * 3,
+            "n_items": [3, 4, 3],
+            "alpha": [0.7134, 0.7051, 0.6675],
+            "city": ["pooled/合并", "suqian", "huaian"],
+            "note_zh": ["合并 2 个城市共同的题项：coverage_1, coverage_2, coverage_3", "", ""],
+            "note_en": ["pooled over the items common to 2 cities: coverage_1–3", "", ""],
+        }
+    )
+    cities = {"suqian": {"name": "宿迁市", "name_en": "Suqian"}, "huaian": {"name": "淮安市"}}
+    r = T.reliability_table(rel, cities=cities)
+    assert r.header[0] == ("量表", "城市", "题项数", "Cronbach's α")
+    assert [row[:3] for row in r.body] == [
+        ("组织覆盖", "合并（共同题项）", "3"),
+        ("组织覆盖", "宿迁市", "4"),
+        ("组织覆盖", "淮安市", "3"),
+    ]
+    assert (
+        r.notes[0]
+        == "组织覆盖（合并（共同题项））：合并 2 个城市共同的题项：coverage_1, coverage_2, coverage_3"
+    )
+    en = T.reliability_table(rel, "en", cities=cities)
+    assert en.body[1][1] == "Suqian" and en.body[2][1] == "淮安市"  # no name_en: the name
+    assert en.notes[0].endswith("pooled over the items common to 2 cities: coverage_1–3")
+
+
 def test_ragged_rows_are_rejected() -> None:
     with pytest.raises(ChainpbError):
         T.Table(title="x", header=(("a", "b"),), body=(("1",),))

@@ -69,9 +69,12 @@ def _explain(error: Any) -> tuple[str, str]:
         validator == "pattern" and "propertyNames" in [str(p) for p in error.schema_path]
     ):
         bad = error.instance
+        # City keys, model names, derived-variable names …: all are used in paths or formulas.
         return (
-            f"配置项 {key} 的键名「{bad}」不合规：城市键只能由小写英文字母、数字和下划线组成且以字母开头，例如 suqian",
-            f"config key {key}: name '{bad}' is invalid; city keys must match [a-z][a-z0-9_]*, e.g. suqian",
+            f"配置项 {key} 的键名「{bad}」不合规：键名只能由小写英文字母、数字和下划线组成且以字母开头，"
+            "例如城市键 suqian、派生变量 log_coop_projects",
+            f"config key {key}: name '{bad}' is invalid; names must match [a-z][a-z0-9_]*, e.g. "
+            "the city key suqian or the derived variable log_coop_projects",
         )
     if validator == "enum":
         return (

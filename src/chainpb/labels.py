@@ -2,6 +2,8 @@
 
 One place for every label the tables and figures print: the config ``labels:`` section first,
 then the four difficulty categories and their scale / policy / count variants, then the name.
+Derived variables (config ``derive:``) carry their own ``label``/``label_en``; the workflow merges
+them into ``labels`` once, with :func:`labels_with_derived`, when it reads the config.
 Free of matplotlib so that table-only code can use it.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from chainpb.errors import ChainpbError
+from chainpb.errors import ChainpbError, ConfigError
 
 Language = Literal["zh", "en"]
 Labels = Mapping[str, Mapping[str, str]]
@@ -127,6 +129,35 @@ def variable_label(var: str, labels: Labels | None = None, language: Language = 
         # A Chinese label is more use to a reader than a bare variable name.
         return str(labels[var]["zh"])
     return var
+
+
+def labels_with_derived(
+    labels: Labels | None, derive: Mapping[str, Mapping[str, Any]] | None
+) -> dict[str, dict[str, str]]:
+    """The config ``labels:`` plus ``{zh: label, en: label_en}`` of each ``derive:`` entry.
+
+    A derived variable's label lives in its ``derive:`` entry only: a ``labels:`` entry of the
+    same name would be a second place to keep in step, so it is an error.
+    """
+    out = {str(k): dict(v) for k, v in (labels or {}).items()}
+    twice = sorted(name for name in derive or {} if name in out)
+    if twice:
+        raise ConfigError(
+            f"配置错误：派生变量 {', '.join(twice)} 同时出现在 labels 和 derive 中；派生变量的标签"
+            "只写在 derive 的 label / label_en 里，请删去 labels 中的这些条目",
+            f"Config error: derived variable(s) {', '.join(twice)} appear in both labels and "
+            "derive; a derived variable's label belongs in its derive entry (label / label_en) "
+            "only: remove these entries from labels",
+        )
+    for name, entry in (derive or {}).items():
+        label = {
+            language: str(entry[key])
+            for language, key in (("zh", "label"), ("en", "label_en"))
+            if entry.get(key)
+        }
+        if label:
+            out[name] = label
+    return out
 
 
 def city_label(

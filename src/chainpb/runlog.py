@@ -12,6 +12,19 @@ import sys
 import warnings
 from pathlib import Path
 
+from chainpb.errors import ChainpbError
+
+
+class _MessageOnly(logging.Formatter):
+    """The terminal gets a ChainpbError's message without the traceback, which is for the
+    rule's log; any other exception is a bug and keeps its traceback on the terminal too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and isinstance(record.exc_info[1], ChainpbError):
+            record = logging.makeLogRecord(record.__dict__)
+            record.exc_info, record.exc_text = None, None
+        return super().format(record)
+
 
 def script_logger(log_path: str | Path | None, name: str = "chainpb") -> logging.Logger:
     """A logger writing to the rule's log file (and to stderr), capturing Python warnings."""
@@ -26,7 +39,7 @@ def script_logger(log_path: str | Path | None, name: str = "chainpb") -> logging
         fh.setFormatter(fmt)
         logger.addHandler(fh)
     sh = logging.StreamHandler(sys.stderr)
-    sh.setFormatter(fmt)
+    sh.setFormatter(_MessageOnly("%(levelname)s %(message)s"))
     logger.addHandler(sh)
     logging.captureWarnings(True)
     warn_logger = logging.getLogger("py.warnings")

@@ -13,6 +13,13 @@ cpconfig.check_config(
     source="config/config.yaml",
 )
 CITIES = cpconfig.cities(config, PROJECT)
+# Derived variables (config derive:): grammar checked now, before any job; their label/label_en
+# join `labels` here, once, so every rule's labels param (tables, figures) carries them.
+from chainpb.labels import labels_with_derived
+from chainpb.measures.derive import parse_derive
+
+parse_derive(config["derive"])
+config["labels"] = labels_with_derived(config["labels"], config["derive"])
 CITY_KEYS = list(CITIES)
 SOURCES = ["answers", "policies"]
 CATEGORIES = ["coverage", "ideology", "effectiveness", "resource"]
@@ -36,8 +43,20 @@ def project_path(path):
     return str(path) if rel.startswith("..") else rel
 
 
+def city_settings(wildcards):
+    """One city's effective ingest and scale settings (global block + the city's own)."""
+    return cpconfig.city_settings(config, wildcards.city)
+
+
 def survey_file(wildcards):
-    return project_path(city_of(wildcards).survey)
+    """The city's survey file; none for a city with policy texts only."""
+    survey = city_of(wildcards).survey
+    return [] if survey is None else project_path(survey)
+
+
+def policy_folder(wildcards):
+    folder = city_of(wildcards).policies
+    return None if folder is None else project_path(folder)
 
 
 def policy_files(wildcards):
@@ -46,6 +65,8 @@ def policy_files(wildcards):
     Hidden files and Office lock files (~$…) are left out: they come and go as Word opens.
     """
     folder = city_of(wildcards).policies
+    if folder is None:
+        return []
     if not folder.is_dir():
         return [project_path(folder / "manifest.csv")]
     files = [
@@ -54,6 +75,19 @@ def policy_files(wildcards):
         if p.is_file() and not p.name.startswith(("~$", "."))
     ]
     return sorted(project_path(p) for p in files)
+
+
+def check_cities():
+    """What the pre-model check shows of each city (name, survey, column map, scale items)."""
+    out = {}
+    for key, city in CITIES.items():
+        out[key] = {
+            "name": city.name,
+            "survey": "" if city.survey is None else project_path(city.survey),
+            "column_map": city.column_map,
+            "scales": cpconfig.city_settings(config, key)["scales"],
+        }
+    return out
 
 
 def ingested(source):
@@ -91,6 +125,8 @@ DESCRIPTIVE_VARIABLES = [
     "log_employees",
     "firm_age",
 ]
+# Derived variables (config derive:) follow, in config order.
+DESCRIPTIVE_VARIABLES += list(config["derive"])
 
 
 def all_outputs():
@@ -102,6 +138,8 @@ def all_outputs():
         "results/text/kwic.csv",
         "results/text/validation/agreement.csv",
         "results/models/estimates.csv",
+        "results/models/tests.csv",
+        "results/check/check.md",
         *PRESENT_OUTPUTS,
         *HANDCODING_OUTPUTS,
     ]

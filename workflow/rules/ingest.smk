@@ -7,6 +7,8 @@ rule ingest_survey:
     output:
         survey="results/{city}/ingest/survey.parquet",
         rejects="results/{city}/ingest/rejects.csv",
+        # rows, accepted, rejected and unmapped columns, for the pre-model check
+        report="results/{city}/ingest/survey_report.json",
     log:
         "logs/{city}/ingest_survey.log",
     benchmark:
@@ -17,8 +19,9 @@ rule ingest_survey:
         column_map=lambda wc: city_of(wc).column_map,
         sheet=lambda wc: city_of(wc).sheet,
         is_example=lambda wc: city_of(wc).is_example,
-        ingest=config["ingest"],
-        scales=config["scales"],
+        # Only this city's effective settings: editing another city's block re-runs nothing here.
+        ingest=lambda wc: city_settings(wc)["ingest"],
+        scales=lambda wc: city_settings(wc)["scales"],
         survey_year=config["survey_year"],
         privacy=config["privacy"],
     script:
@@ -35,7 +38,8 @@ rule ingest_policies:
     params:
         city=lambda wc: wc.city,
         city_name=lambda wc: city_of(wc).name,
-        folder=lambda wc: project_path(city_of(wc).policies),
+        # None: the city has no policy texts (an empty table, "no policy texts" in the tables)
+        folder=lambda wc: policy_folder(wc),
     script:
         "../../scripts/ingest_policies.py"
 
@@ -45,6 +49,7 @@ rule pool_ingest:
         surveys=per_city("results/{city}/ingest/survey.parquet"),
         policies=per_city("results/{city}/ingest/policies.parquet"),
         rejects=per_city("results/{city}/ingest/rejects.csv"),
+        reports=per_city("results/{city}/ingest/survey_report.json"),
     output:
         survey="results/pooled/survey.parquet",
         policies="results/pooled/policies.parquet",

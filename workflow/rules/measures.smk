@@ -13,10 +13,14 @@ rule analysis_table:
     log:
         "logs/analysis/analysis_table.log",
     params:
-        scales=config["scales"],
+        # Each city's effective scales: its own items (cities.<key>.scales) score its firms.
+        scales={
+            city: cpconfig.city_settings(config, city)["scales"] for city in CITY_KEYS
+        },
         survey_year=config["survey_year"],
         min_items=config["min_scale_items"],
         measure=TEXT["measure"],
+        derive=config.get("derive", {}),
     script:
         "../../scripts/analysis_table.py"
 
@@ -61,7 +65,10 @@ rule scale_validity:
     log:
         "logs/measures/scale_validity.log",
     params:
-        scales=config["scales"],
+        # Per city: reliability per city on its own items and pooled over the common items.
+        scales={
+            city: cpconfig.city_settings(config, city)["scales"] for city in CITY_KEYS
+        },
         labels=config["labels"],
         language=config["language"],
         min_items=config["min_scale_items"],

@@ -1,7 +1,12 @@
 # Stage 5 — models: one job per (model, outcome), declared in config `models:`.
-from chainpb.models import model_jobs
+from chainpb.models import comparison_jobs, model_jobs
+from chainpb.models.spec import fitting_config
 
 MODEL_JOBS = {job.key: job for job in model_jobs(config["models"])}
+# The models paired by a `compare:` key: only their specs reach the pooled-regression job.
+COMPARED_MODELS = sorted(
+    {name for c in comparison_jobs(config["models"]) for name in (c.model, c.other)}
+)
 
 
 wildcard_constraints:
@@ -9,14 +14,18 @@ wildcard_constraints:
 
 
 def base_spec(wildcards):
-    """Only this job's own spec, so that editing one model re-runs only its jobs."""
+    """Only this job's own spec, so that editing one model re-runs only its jobs (and editing
+    its `tests:` or `compare:` re-runs none: tests are computed from the stored fits).
+    """
     name = MODEL_JOBS[wildcards.job].model.split("__")[0]
-    return {name: config["models"][name]}
+    return {name: fitting_config(config["models"][name])}
 
 
 rule fit_model:
     input:
         analysis="results/analysis/analysis.parquet",
+        # No model is fitted before the check has run (a city dropping out stops the run).
+        check="results/check/model_samples.csv",
     output:
         fit="results/models/fits/{job}.json",
     log:
@@ -43,3 +52,42 @@ rule collect_estimates:
         "logs/models/collect_estimates.log",
     script:
         "../../scripts/collect_estimates.py"
+
+
+# One job for every `compare:` (pooled, fully interacted regressions), one for the tests.
+rule fit_comparisons:
+    input:
+        analysis="results/analysis/analysis.parquet",
+        # As fit_model: nothing is fitted before the data check has run.
+        check="results/check/model_samples.csv",
+    output:
+        fits="results/models/comparisons.json",
+    log:
+        "logs/models/fit_comparisons.log",
+    benchmark:
+        "benchmarks/out/models/fit_comparisons.tsv"
+    params:
+        models={
+            name: fitting_config(config["models"][name], keep_compare=True)
+            for name in COMPARED_MODELS
+        },
+    script:
+        "../../scripts/fit_comparisons.py"
+
+
+rule collect_tests:
+    input:
+        fits=expand("results/models/fits/{job}.json", job=sorted(MODEL_JOBS)),
+        comparisons="results/models/comparisons.json",
+    output:
+        tests=report(
+            "results/models/tests.csv",
+            caption="../report/tests.rst",
+            category="4 回归模型 Models",
+        ),
+    log:
+        "logs/models/collect_tests.log",
+    params:
+        models=config["models"],
+    script:
+        "../../scripts/collect_tests.py"

@@ -88,6 +88,7 @@ rule simple_slopes_figure:
 rule tables:
     input:
         fits=expand("results/models/fits/{job}.json", job=sorted(MODEL_JOBS)),
+        tests="results/models/tests.csv",
         descriptives="results/measures/descriptives.csv",
         correlations_r="results/measures/correlations_r.csv",
         correlations_p="results/measures/correlations_p.csv",

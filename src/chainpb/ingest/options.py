@@ -11,6 +11,7 @@ Expected YAML (keys under ``ingest``, ``scales`` and ``privacy`` of config/confi
       missing_codes: [-3, -2, -1, 99, 999]
       categories: {ownership: [国有, 民营, 外资, 混合所有制], alliance_type: [...]}
       fill_merged_cells: false   # true: rows 2..n of a merged .xlsx cell take its value
+      duplicates: keep_first     # or keep_last, reject_all (chainpb.ingest.duplicates)
     scales:
       coverage: {items: [...], reverse: [coverage_4]}
       ...
@@ -86,6 +87,9 @@ class IngestOptions:
     # Off by default: a merge may span rows that did not mean to share the answer, so filling
     # is the researcher's decision, reported in the log when taken.
     fill_merged_cells: bool = False
+    # Copies of one submission (same id, or same answers without an id column): keep_first,
+    # keep_last or reject_all — see chainpb.ingest.duplicates.
+    duplicates: str = "keep_first"
     hash_key_env: str = "CHAINPB_HASH_KEY"
     hash_key_file: str | None = "~/.config/chainpb/hash_key"
 
@@ -150,9 +154,7 @@ class IngestOptions:
                     f"ingest.value_maps.{variable}: '{raw}' maps to '{target}', which is not in "
                     f"ingest.categories.{variable} ({', '.join(allowed)}).",
                 )
-            value_maps[str(variable)] = {
-                str(k).strip(): str(v).strip() for k, v in mapping.items()
-            }
+            value_maps[str(variable)] = {str(k).strip(): str(v).strip() for k, v in mapping.items()}
         return cls(
             survey_year=survey_year,
             likert_labels=likert,
@@ -167,6 +169,7 @@ class IngestOptions:
             value_maps=value_maps,
             reverse_items=tuple(sorted(set(reverse))) if scales else DEFAULT_REVERSE_ITEMS,
             fill_merged_cells=bool(ingest.get("fill_merged_cells", False)),
+            duplicates=str(ingest.get("duplicates", "keep_first")),
             hash_key_env=str(privacy.get("hash_key_env") or "CHAINPB_HASH_KEY"),
             hash_key_file=privacy.get("hash_key_file"),
         )

@@ -192,6 +192,13 @@ def _check_not_empty(path: Path, raw: str) -> None:
     )
 
 
+def no_policies() -> pd.DataFrame:
+    """The policies table of a city without policy texts: every column, no rows."""
+    return pd.DataFrame(
+        {c: pd.Series([], dtype="int64" if c == "n_chars" else "str") for c in POLICY_COLUMNS}
+    )
+
+
 def read_policy_folder(
     folder: str | os.PathLike[str], city_key: str, city_name: str
 ) -> pd.DataFrame:
@@ -265,6 +272,8 @@ def read_policy_folder(
                 "n_chars": len(text),
             }
         )
+    if not rows:
+        return no_policies()
     table = pd.DataFrame(rows, columns=list(POLICY_COLUMNS))
     for column in POLICY_COLUMNS:
         table[column] = table[column].astype("int64" if column == "n_chars" else "str")

@@ -21,9 +21,16 @@ import pandas as pd
 from chainpb.atomic import write_csv, write_parquet
 from chainpb.errors import ChainpbError
 from chainpb.ingest.options import IngestOptions
-from chainpb.ingest.privacy import PiiMasker, hash_enterprise_id
+from chainpb.ingest.privacy import PiiMasker, hash_enterprise_id, mask_pii
 from chainpb.ingest.readers import read_survey_file
-from chainpb.ingest.spec import LIKERT_MAX, LIKERT_MIN, SURVEY_COLUMNS, VARIABLES
+from chainpb.ingest.spec import (
+    LIKERT_MAX,
+    LIKERT_MIN,
+    REJECT_COLUMNS,
+    SURVEY_COLUMNS,
+    SURVEY_KEY_COLUMNS,
+    VARIABLES,
+)
 from chainpb.ingest.validate import map_columns, validate_rows
 
 log = logging.getLogger(__name__)
@@ -152,6 +159,36 @@ def ingest_city_survey(
     for line in result.log_lines():
         log.info(line)
     return result
+
+
+def no_survey(city_key: str, city_name: str) -> SurveyIngest:
+    """The ingest result of a city with policy texts only: no firms, no rejects.
+
+    Its tables have every column, so that the text stage and pooling treat it like any city;
+    the log says why it has no rows.
+    """
+    keys = {
+        k: pd.Series([], dtype="int64" if k == "raw_row" else "str") for k in SURVEY_KEY_COLUMNS
+    }
+    rest = {v: typed_column(v, []) for v in SURVEY_COLUMNS if v not in keys}
+    accepted = pd.DataFrame({**keys, **rest}, columns=list(SURVEY_COLUMNS))
+    rejects = pd.DataFrame({c: pd.Series([], dtype="str") for c in REJECT_COLUMNS})
+    rejects["raw_row"] = rejects["raw_row"].astype("int64")
+    return SurveyIngest(city_key, city_name, "", accepted, rejects, 0, 0, 0, ())
+
+
+def survey_report(result: SurveyIngest) -> dict[str, object]:
+    """What the pre-model check needs of one city's ingest (survey_report.json)."""
+    return {
+        "city_key": result.city_key,
+        "file": result.file,
+        "n_raw": result.n_raw,
+        "n_accepted": result.n_accepted,
+        "n_rejected": result.n_rejected,
+        # Headers are question wording, but a careless export may hold a name: masked too.
+        "unmapped_columns": [mask_pii(h) for h in result.dropped_headers],
+        "encoding": result.encoding,
+    }
 
 
 def write_survey_ingest(

@@ -2,9 +2,10 @@
 
 A row with any invalid value is quarantined as a whole (one reject record per problem cell),
 so that a half-valid answer never reaches the analysis. Missing values are allowed except for
-``enterprise_id`` and ``chain``. All rows that share an enterprise id are rejected, each naming
-the other rows, because the pipeline cannot know which of them is the right answer; ids are
-compared after NFKC and case folding (``a001``, ``A001`` and ``Ａ００１`` are one firm).
+``enterprise_id`` and ``chain``. Rows that share an enterprise id (after NFKC and case folding:
+``a001``, ``A001`` and ``Ａ００１`` are one firm) — or, for a survey without an id column,
+identical answers — are copies of one submission, handled by ``ingest.duplicates`` (keep the
+first, keep the last, or reject all; :mod:`.duplicates`).
 
 Also quarantined, so that no value is lost without a record:
 
@@ -30,6 +31,12 @@ from typing import Any
 import pandas as pd
 
 from chainpb.errors import ConfigError, InputError, Location
+from chainpb.ingest.duplicates import (
+    ID_VARIABLE,
+    WHOLE_ROW_COLUMN,
+    generated_id_sources,
+    mark_duplicates,
+)
 from chainpb.ingest.options import IngestOptions
 from chainpb.ingest.privacy import PiiMasker, mask_pii
 from chainpb.ingest.readers import RawSurvey
@@ -67,7 +74,7 @@ def map_columns(raw: RawSurvey, column_map: Mapping[str, str]) -> MappedSurvey:
     simplified, NFKC, trimmed), so a Big5 export with traditional headers maps with the
     simplified column map. A key matching several headers that way, or two keys landing on one
     header, is a ConfigError naming them. Raises ConfigError for unknown or doubly-mapped
-    variables and for a map without enterprise_id/chain, and InputError listing every mapped
+    variables and for a map without chain, and InputError listing every mapped
     header the file lacks with the closest existing headers (问卷星 renumbers questions when a
     survey is edited).
     """
@@ -88,7 +95,8 @@ def map_columns(raw: RawSurvey, column_map: Mapping[str, str]) -> MappedSurvey:
             f"column_map（{where}）把多个表头映射到同一变量：{listed}",
             f"column_map ({where}) maps several headers to one variable: {listed}",
         )
-    lacking = [v for v in REQUIRED_VARIABLES if v not in targets]
+    # Without an enterprise id the ids are generated from the answers (:mod:`.duplicates`).
+    lacking = [v for v in REQUIRED_VARIABLES if v not in targets and v != ID_VARIABLE]
     if lacking:
         raise ConfigError(
             f"column_map（{where}）必须映射 {', '.join(lacking)}。",
@@ -321,42 +329,24 @@ def validate_rows(
         )
     _short_rows_on_unmapped(mapped, problems)
     _cross_field(parsed_columns, mapped, problems)
-    ids = parsed_columns["enterprise_id"]
-    rows_of_id: dict[str, list[int]] = defaultdict(list)
-    for i, value in enumerate(ids):
-        if value is not None:
-            rows_of_id[unicodedata.normalize("NFKC", str(value)).casefold()].append(i)
-    for members in rows_of_id.values():
-        if len(members) < 2:
-            continue
-        for i in members:
-            others = [raw_rows[j] for j in members if j != i]
-            listed = "、".join(str(r) for r in others)
-            problems[i].append(
-                (
-                    "enterprise_id",
-                    ids[i],
-                    f"企业编号重复：与第 {listed} 行相同（不区分大小写和全/半角）；"
-                    "重复编号的各行均被拒绝，请核对后保留一份。",
-                    f"duplicated enterprise id: same as row(s) {', '.join(str(r) for r in others)} "
-                    "(ignoring case and full/half width); all rows sharing an id are rejected — "
-                    "keep one.",
-                )
-            )
+    if ID_VARIABLE not in mapped.header_of:
+        parsed_columns[ID_VARIABLE] = generated_id_sources(mapped)
+    mark_duplicates(mapped, parsed_columns, problems, options)
     order = {v: k for k, v in enumerate(mapped.raw.headers)}
     # Reasons quote the raw cell too («「…」不是数字»), so they pass the same masker.
     masker = PiiMasker.from_table(mapped.data)
     records = []
     for i in sorted(problems):
         for variable, raw_value, zh, en in sorted(
-            problems[i], key=lambda p: order[mapped.header_of[p[0]]]
+            problems[i], key=lambda p: order.get(mapped.header_of.get(p[0]), len(order))
         ):
             records.append(
                 {
                     "city_key": city_key,
                     "file": file,
                     "raw_row": raw_rows[i],
-                    "column": mapped.header_of[variable],
+                    # A duplicate found by its answers has no id cell: the whole row is meant.
+                    "column": mapped.header_of.get(variable, WHOLE_ROW_COLUMN),
                     "variable": variable,
                     "value": _shown_value(raw_value, VARIABLES[variable].role, masker),
                     "reason_zh": masker(zh),

@@ -2,12 +2,13 @@
 
 Joins are exact because a silently dropped or duplicated firm changes every estimate: each
 survey row appears exactly once; a coded open answer without its survey row, a survey row
-without its coded answer, or a city without policy-text measures stops the run with a message that
-names what is missing.
+without its coded answer stops the run with a message that names what is missing. A city without
+policy texts keeps its firms, with the policy-text measures missing (and a log line).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,6 +33,8 @@ SIZE_CLASS_EN: dict[str, str] = {
     "中型": "medium",
     "大型": "large",
 }
+
+log = logging.getLogger(__name__)
 
 KEY = "enterprise_id"
 SORT_KEYS = ["city_key", "enterprise_id"]
@@ -211,7 +214,8 @@ def build_analysis_table(
     """One row per enterprise of the pooled survey, sorted by ``city_key, enterprise_id``.
 
     Columns: the survey columns as ingested; ``scale_<dim>`` (mean of at least ``min_items``
-    answered items, see :func:`chainpb.measures.scales.score_scales`); ``answer_status,
+    answered items of the row's city — ``scales`` may be global ``{dim: spec}`` or per city
+    ``{city_key: {dim: spec}}``, see :func:`chainpb.measures.scales.score_scales`); ``answer_status,
     diff_<cat>, n_<cat>`` from the coded open answer; ``attention_<cat>`` and
     ``policy_difficulty_<cat>`` (hits per 1000 tokens in the city's policy texts: mentions of
     the theme, and statements of the difficulty); ``firm_age``, ``log_employees``,
@@ -230,10 +234,13 @@ def build_analysis_table(
     cities = sorted(set(table["city_key"].astype(str)))
     absent = [c for c in cities if c not in set(wide["city_key"].astype(str))]
     if absent:
-        raise ChainpbError(
-            f"以下城市没有政策文本度量（policy_themes）：{', '.join(absent)}；请检查该城市的 policies 文件夹与 manifest.csv。",
-            f"no policy-text measures for cities: {', '.join(absent)}; check the city's policies "
-            "folder and manifest.csv.",
+        # A city may come without policy texts (config: no `policies`, or an empty manifest);
+        # its policy measures are missing, never zero, and the log says so.
+        log.warning(
+            "以下城市没有政策文本，政策文本度量（attention_*、policy_difficulty_*）记为缺失：%s / "
+            "no policy texts for these cities; their policy-text measures are missing: %s",
+            "、".join(absent),
+            ", ".join(absent),
         )
     table = table.merge(wide, on="city_key", how="left", validate="m:1")
 

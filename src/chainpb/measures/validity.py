@@ -5,6 +5,11 @@ into the tables the workflow writes: reliability per scale (α, CR, AVE, KMO), i
 α if deleted, corrected item-total r), the rotated loadings of a joint EFA of all items (one
 factor per configured scale), KMO and Bartlett for all items together, the Fornell-Larcker
 table, descriptive statistics and the correlation matrix of the analysis variables.
+
+When the scales differ by city (per-city ``scale_config``), reliability and items are given per
+city on the city's own items and pooled over the items common to all cities; the joint EFA,
+KMO/Bartlett and Fornell-Larcker use the pooled common items, and their tables say so in
+``note_zh``/``note_en``.
 """
 
 from __future__ import annotations
@@ -14,28 +19,42 @@ from typing import Any
 
 import pandas as pd
 
+from chainpb.errors import ChainpbError
 from chainpb.measures import descriptives, scales
 
 
 def validity_tables(
     analysis: pd.DataFrame,
-    scale_config: Mapping[str, Mapping[str, Any]],
+    scale_config: Mapping[str, Any],
     labels: Mapping[str, Mapping[str, str]],
     variables: Sequence[str],
     language: str = "zh",
     min_items: int = 3,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of the measurement section, keyed by the file stem it is written to."""
-    groups = scales.scale_items(scale_config)
+    """Every table of the measurement section, keyed by the file stem it is written to.
+
+    ``scale_config`` is the global ``{dim: spec}`` or the per-city ``{city_key: {dim: spec}}``.
+    """
+    # Analysed once: per city on its own items, pooled on the items common to all cities.
+    analysed = scales.analyse_scales(analysis, scale_config)
+    common = analysed.common
+    if not common.scales:
+        raise ChainpbError(
+            f"没有任何量表可在合并样本上分析（{common.note_zh}）；请检查各城市的量表题项与数据。",
+            f"no scale can be analysed on the pooled sample ({common.note_en}); check the "
+            "cities' scale items against the data.",
+        )
+    groups = scales.scale_items(common.scales)
     all_items = [item for items in groups.values() for item in items]
-    joint_efa = scales.efa(analysis, all_items, n_factors=len(groups), rotate="varimax")
+    pooled = common.frame
+    joint_efa = scales.efa(pooled, all_items, n_factors=len(groups), rotate="varimax")
     loadings = joint_efa.loadings.copy()
     loadings.insert(0, "item", loadings.index)
     loadings["communality"] = joint_efa.communalities.to_numpy()
     variance = joint_efa.variance.copy()
     variance.insert(0, "factor", variance.index)
-    overall_kmo = scales.kmo(analysis, all_items)
-    bartlett = scales.bartlett_sphericity(analysis, all_items)
+    overall_kmo = scales.kmo(pooled, all_items)
+    bartlett = scales.bartlett_sphericity(pooled, all_items)
     sampling = pd.DataFrame(
         [
             {
@@ -54,15 +73,19 @@ def validity_tables(
             },
         ]
     )
-    fl = scales.fornell_larcker(analysis, scale_config, min_items=min_items, language=language)
+    fl = scales.fornell_larcker_from(common, min_items=min_items, language=language)
     fl.insert(0, "scale", fl.index)
+    # Which items and cities the pooled analyses rest on (the note of the common items).
+    for table in (sampling, variance, fl):
+        table["note_zh"] = common.note_zh
+        table["note_en"] = common.note_en
     present = [v for v in variables if v in analysis.columns]
     r, p, formatted = descriptives.correlation_matrix(analysis, present, labels, language=language)
     formatted = formatted.copy()
     formatted.insert(0, "variable", formatted.index)
     return {
-        "reliability": scales.reliability_table(analysis, scale_config, language=language),
-        "items": scales.item_table(analysis, scale_config, language=language, item_labels=labels),
+        "reliability": scales.reliability_from(analysed, language=language),
+        "items": scales.items_from(analysed, language=language, item_labels=labels),
         "efa_loadings": loadings.reset_index(drop=True),
         "efa_variance": variance.reset_index(drop=True),
         "sampling_adequacy": sampling,

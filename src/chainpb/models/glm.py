@@ -97,7 +97,8 @@ def fit_glm(data: pd.DataFrame, job: ModelJob) -> FitResult:
     params = np.asarray(res.params)[:k]
     cov = np.asarray(res.cov_params())[:k, :k]
     keep = [i for i, c in enumerate(names) if c not in design.fe_dummies]
-    coefs = tidy_coefs([names[i] for i in keep], params[keep], cov[np.ix_(keep, keep)], None)
+    kept = [names[i] for i in keep]
+    coefs = tidy_coefs(kept, params[keep], cov[np.ix_(keep, keep)], None)
     extra: dict = {
         "converged": converged,
         "llf": float(res.llf),
@@ -134,4 +135,7 @@ def fit_glm(data: pd.DataFrame, job: ModelJob) -> FitResult:
         label=spec.label,
         variant=spec.variant,
         extra=extra,
+        # z inference: the tests of a linear hypothesis use chi-square(q).
+        vcov=pd.DataFrame(cov[np.ix_(keep, keep)], index=kept, columns=kept),
+        df_inference=None,
     )

@@ -55,7 +55,8 @@ def fit_mixed(data: pd.DataFrame, job: ModelJob) -> FitResult:
     params = np.asarray(res.fe_params)
     cov = np.asarray(res.cov_params())[:k, :k]
     keep = [i for i, c in enumerate(names) if c not in design.fe_dummies]
-    coefs = tidy_coefs([names[i] for i in keep], params[keep], cov[np.ix_(keep, keep)], None)
+    kept = [names[i] for i in keep]
+    coefs = tidy_coefs(kept, params[keep], cov[np.ix_(keep, keep)], None)
     var_group = float(np.asarray(res.cov_re)[0, 0])
     var_resid = float(res.scale)
     formula = design.formula.replace(" ~ ", " ~ ", 1) + f" + (1 | {group})"
@@ -87,4 +88,7 @@ def fit_mixed(data: pd.DataFrame, job: ModelJob) -> FitResult:
             "dropped_collinear": list(design.dropped_collinear),
             "collinear_with": {k: list(v) for k, v in design.collinear_with.items()},
         },
+        # z inference: the tests of a linear hypothesis use chi-square(q).
+        vcov=pd.DataFrame(cov[np.ix_(keep, keep)], index=kept, columns=kept),
+        df_inference=None,
     )

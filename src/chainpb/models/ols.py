@@ -109,7 +109,8 @@ def linear_result(
     spec = job.spec
     names = list(design.X.columns)
     keep = [i for i, c in enumerate(names) if c not in design.fe_dummies]
-    coefs = tidy_coefs([names[i] for i in keep], params[keep], cov[np.ix_(keep, keep)], df)
+    kept = [names[i] for i in keep]
+    coefs = tidy_coefs(kept, params[keep], cov[np.ix_(keep, keep)], df)
     info = {
         "df_inference": float(df),
         "dropped_collinear": list(design.dropped_collinear),
@@ -147,6 +148,8 @@ def linear_result(
         label=spec.label,
         variant=spec.variant,
         extra=info,
+        vcov=pd.DataFrame(cov[np.ix_(keep, keep)], index=kept, columns=kept),
+        df_inference=float(df),
     )
 
 

@@ -2,6 +2,12 @@
 
 One Snakemake job fits one model and writes ``FitResult.to_dict()`` as JSON; the collecting
 job, the journal tables and the coefficient plots read it back with ``FitResult.from_dict``.
+
+``vcov`` is the covariance matrix the reported standard errors come from (cluster CR1, HC1,
+two-way or model-based — as ``cov_type`` says) over the reported terms, and ``df_inference``
+the degrees of freedom of the t reference (None: normal/z), so that a linear hypothesis can be
+tested from the fit file alone (:mod:`chainpb.models.hypotheses`). Fit files written before
+these fields existed read back with ``vcov=None`` (such a test is reported as not testable).
 """
 
 from __future__ import annotations
@@ -74,6 +80,12 @@ class FitResult:
     label: str | None = None  # Chinese column label for tables, e.g. "基准回归"
     variant: str | None = None  # robustness variant name, None for the main spec
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. mediation CI, df convention
+    # Covariance of the reported terms (index = columns = term names), the one behind
+    # std_error; None in fit files written before it was stored.
+    vcov: pd.DataFrame | None = None
+    # Degrees of freedom of the t reference of the coefficient tests: G-1 (clustered OLS),
+    # min(G)-1 (two-way), N-K (HC1 OLS); None = normal (logit/probit/ologit/mixedlm).
+    df_inference: float | None = None
 
     def dropped_terms(self) -> dict[str, list[str] | None]:
         """Terms the fit dropped as collinear → the terms/fixed effects they are collinear with.
@@ -108,11 +120,24 @@ class FitResult:
         df["estimator"] = self.estimator
         return df[ESTIMATES_COLUMNS]
 
+    @property
+    def reference_distribution(self) -> str:
+        """``"t"`` when the coefficient tests use t(df_inference), else ``"normal"``."""
+        return "normal" if self.df_inference is None else "t"
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["coefs"] = self.coefs[TIDY_COLUMNS].to_dict(orient="records")
         for key in ("fixed_effects", "controls", "regressors", "cluster"):
             d[key] = list(d[key])
+        d["vcov"] = (
+            None
+            if self.vcov is None
+            else {
+                "terms": [str(t) for t in self.vcov.index],
+                "matrix": self.vcov.to_numpy(dtype=float).tolist(),
+            }
+        )
         return d
 
     @classmethod
@@ -121,4 +146,14 @@ class FitResult:
         d["coefs"] = pd.DataFrame(d["coefs"], columns=TIDY_COLUMNS)
         for key in ("fixed_effects", "controls", "regressors", "cluster"):
             d[key] = tuple(d.get(key) or ())
+        raw = d.get("vcov")
+        d["vcov"] = (
+            None
+            if raw is None
+            else pd.DataFrame(raw["matrix"], index=raw["terms"], columns=raw["terms"], dtype=float)
+        )
+        if "df_inference" not in d:
+            # Fit files from before the field: OLS kept its df in extra, the others were z.
+            df = (d.get("extra") or {}).get("df_inference")
+            d["df_inference"] = None if df is None else float(df)
         return cls(**d)

@@ -10,6 +10,13 @@ measure of R&D.
 
 The job key ``<model>__<outcome>`` is a Snakemake wildcard, so model names, variant names and
 variable names must be ASCII identifiers and spec/variant names may not contain ``__``.
+
+``tests:`` lists linear restrictions on a model's coefficients (see
+:mod:`chainpb.models.restrictions` for the grammar); robustness variants inherit them, with
+``replace`` applied, and may override them (``tests: []`` switches them off). ``compare:`` on a
+subgroup model names another subgroup model and the terms whose coefficients are tested for
+equality across the two in a pooled, fully interacted regression (:mod:`chainpb.models.compare`);
+it belongs to the main spec only.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from chainpb.errors import ChainpbError, ConfigError
+from chainpb.models.restrictions import RestrictionError, parse_restrictions
 
 ESTIMATORS = ("ols", "logit", "probit", "ologit", "mixedlm")
 MODEL_TYPES = ("regression", "mediation")
@@ -39,10 +47,12 @@ VARIANT_KEYS = frozenset(
         "group",
         "label",
         "label_en",
+        "tests",
     }
 )
 SPEC_KEYS = frozenset(
     {
+        "allow_missing_city",  # read by the pre-model check (chainpb.check), not by the fit
         "type",
         "label",
         "label_en",
@@ -61,8 +71,11 @@ SPEC_KEYS = frozenset(
         "treatment",
         "mediator",
         "bootstrap",
+        "tests",
+        "compare",
     }
 )
+COMPARE_KEYS = frozenset({"with", "terms"})
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -74,6 +87,22 @@ class BootstrapSpec:
     reps: int = 500
     seed: int = 20251126
     level: float = 0.95
+
+
+@dataclass(frozen=True)
+class HypothesisSpec:
+    """One test of ``tests:``: the text as written and its restrictions (``replace`` applied)."""
+
+    text: str  # as written in config; a list item is joined with ", "
+    parts: tuple[str, ...]  # restriction strings, variables swapped by ``replace``
+
+
+@dataclass(frozen=True)
+class CompareSpec:
+    """``compare: {with: other_model, terms: [...]}``: equal coefficients across two subgroups."""
+
+    other: str
+    terms: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -99,6 +128,8 @@ class ModelSpec:
     treatment: str | None = None
     mediator: str | None = None
     bootstrap: BootstrapSpec = field(default_factory=BootstrapSpec)
+    tests: tuple[HypothesisSpec, ...] = ()
+    compare: tuple[CompareSpec, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -126,6 +157,29 @@ class ModelJob:
         if s.estimator == "mixedlm" and s.group:
             names.append(s.group)
         return tuple(dict.fromkeys(n for n in names if n))
+
+
+@dataclass(frozen=True, order=True)
+class ComparisonJob:
+    """One pooled regression: ``model`` and ``other`` stacked, every term interacted with
+    the indicator ``in_<other>``, for one outcome both models share."""
+
+    model: str
+    other: str
+    outcome: str
+    terms: tuple[str, ...] = field(compare=False)
+    spec: ModelSpec = field(compare=False)
+    other_spec: ModelSpec = field(compare=False)
+
+    @property
+    def name(self) -> str:
+        """Output name of the pooled fit, e.g. ``private_firms__vs__state_firms``."""
+        return f"{self.model}__vs__{self.other}"
+
+    @property
+    def indicator(self) -> str:
+        """The group dummy: 1 for rows of ``other``, 0 for rows of ``model``."""
+        return f"in_{self.other}"
 
 
 def _where(model: str, key: str | None = None) -> tuple[str, str]:
@@ -198,8 +252,233 @@ def _replace_map(value: Any, model: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(zip(keys, vals, strict=True)))
 
 
+def _swap_names(text: str, m: Mapping[str, str]) -> str:
+    """``text`` with every whole variable name in ``m`` swapped (also inside ``C(var)[T.x]``)."""
+    if not m:
+        return text
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_.])("
+        + "|".join(map(re.escape, sorted(m, key=len, reverse=True)))
+        + r")(?![A-Za-z0-9_])"
+    )
+    return pattern.sub(lambda hit: m[hit.group(1)], text)
+
+
+def _tests(value: Any, model: str) -> tuple[HypothesisSpec, ...]:
+    """``tests:`` items: a string (restrictions joined by commas) or a list of strings (joint)."""
+    zh, en = _where(model, "tests")
+    if value is None:
+        return ()
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ConfigError(
+            f'配置错误：{zh} 应为检验列表，如 ["a + b = 0", ["a = 0", "b = 0"]]，实际为 {value!r}',
+            f'Config error: {en} must be a list of tests, e.g. ["a + b = 0", ["a = 0", '
+            f'"b = 0"]], got {value!r}',
+        )
+    out: list[HypothesisSpec] = []
+    for item in value:
+        parts = [item] if isinstance(item, str) else item
+        if (
+            not isinstance(parts, Sequence)
+            or not parts
+            or not all(isinstance(p, str) and p.strip() for p in parts)
+        ):
+            raise ConfigError(
+                f'配置错误：{zh} 的每一项应为约束字符串（如 "a = b"）或约束字符串的列表（联合检验），'
+                f"实际为 {item!r}",
+                f'Config error: {en}: each entry must be a restriction string (e.g. "a = b") or '
+                f"a list of them (a joint test), got {item!r}",
+            )
+        out.append(HypothesisSpec(text=", ".join(p.strip() for p in parts), parts=tuple(parts)))
+    texts = [t.text for t in out]
+    dup = sorted({t for t in texts if texts.count(t) > 1})
+    if dup:
+        raise ConfigError(
+            f"配置错误：{zh} 中的检验重复：{dup}", f"Config error: {en} repeats tests {dup}"
+        )
+    return tuple(out)
+
+
+def predicted_terms(spec: ModelSpec) -> tuple[str, ...]:
+    """Coefficient names a spec can have before the data are seen (string controls become
+    ``C(var)[T.level]`` dummies, whose names only the fit knows)."""
+    from chainpb.models.design import INTERCEPT, interaction_term
+
+    products = [interaction_term(a, b) for a, b in spec.interactions]
+    return tuple(dict.fromkeys([INTERCEPT, *spec.regressors, *spec.controls, *products]))
+
+
+def check_tests(spec: ModelSpec) -> None:
+    """Each test parses and names only coefficients the spec can have.
+
+    A name written as a dummy ``C(var)[T.level]`` is checked when the fit is known
+    (:func:`chainpb.models.hypotheses.model_tests`).
+    """
+    zh, en = _where(spec.name, "tests")
+    if spec.tests and spec.type == "mediation":
+        raise ConfigError(
+            f"配置错误：{zh}：中介效应模型不支持 tests（它由三个方程组成），请在单独的回归模型上写检验",
+            f"Config error: {en}: a mediation model (three equations) takes no tests; declare "
+            "them on a regression model",
+        )
+    names = predicted_terms(spec)
+    for test in spec.tests:
+        try:
+            parse_restrictions(test.parts, names)
+        except RestrictionError as exc:
+            unknown = [u for u in exc.unknown if not u.startswith("C(")]
+            if exc.unknown and not unknown:
+                continue
+            if not exc.unknown and "C(" in test.text:
+                # A dummy name may hold characters the generic reader splits on: the fit's
+                # own term names decide.
+                continue
+            where = f"{zh} 的检验「{test.text}」" + (
+                f"（稳健性变体 {spec.variant}）" if spec.variant else ""
+            )
+            where_en = f"{en}, test '{test.text}'" + (
+                f" (robustness variant {spec.variant})" if spec.variant else ""
+            )
+            if unknown:
+                raise ConfigError(
+                    f"配置错误：{where} 中的系数名 {unknown} 不在模型中；可用的系数名：{list(names)}"
+                    "（字符串控制变量的虚拟变量写作 C(变量)[T.取值]）",
+                    f"Config error: {where_en} names {unknown}, which are not coefficients of the "
+                    f"model; available: {list(names)} (dummies of string controls are written "
+                    "C(var)[T.level])",
+                ) from exc
+            raise ConfigError(
+                f"配置错误：{where} 无法解析：{exc.zh}",
+                f"Config error: {where_en} cannot be read: {exc.en}",
+            ) from exc
+
+
+def _compare(value: Any, model: str) -> tuple[CompareSpec, ...]:
+    zh, en = _where(model, "compare")
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or set(value) != COMPARE_KEYS:
+        raise ConfigError(
+            f"配置错误：{zh} 应为 {{with: 另一个模型名, terms: [要比较的解释变量]}}，实际为 {value!r}",
+            f"Config error: {en} must be {{with: other model, terms: [terms to compare]}}, "
+            f"got {value!r}",
+        )
+    other = _check_name(value["with"], f"{zh} 的 with 模型", f"{en}: 'with' model")
+    terms = _str_list(value["terms"], model, "compare.terms")
+    if not terms:
+        raise ConfigError(
+            f"配置错误：{zh} 的 terms 不能为空", f"Config error: {en}: 'terms' is empty"
+        )
+    return (CompareSpec(other=other, terms=terms),)
+
+
+def check_comparisons(specs: Sequence[ModelSpec]) -> None:
+    """Each ``compare`` pairs two OLS subgroup models that differ only in ``subset``.
+
+    The pooled, fully interacted regression reproduces both separate fits only when the two
+    share outcome, regressors, controls, fixed effects, clustering and outcome treatment.
+    """
+    base = {s.name: s for s in specs if s.variant is None}
+    seen: set[tuple[str, str]] = set()
+    for spec in base.values():
+        for comp in spec.compare:
+            zh, en = _where(spec.name, "compare")
+            other = base.get(comp.other)
+            if other is None or other.name == spec.name:
+                raise ConfigError(
+                    f"配置错误：{zh} 的 with「{comp.other}」应为另一个模型的名字；现有模型：{sorted(base)}",
+                    f"Config error: {en}: 'with: {comp.other}' must name another model; "
+                    f"models: {sorted(base)}",
+                )
+            pair = tuple(sorted((spec.name, other.name)))
+            if pair in seen:
+                raise ConfigError(
+                    f"配置错误：模型「{pair[0]}」与「{pair[1]}」的比较声明了不止一次",
+                    f"Config error: the comparison of '{pair[0]}' and '{pair[1]}' is declared "
+                    "more than once",
+                )
+            seen.add(pair)
+            problems: list[str] = []
+            for s in (spec, other):
+                if s.type != "regression" or s.estimator != "ols":
+                    problems.append(
+                        f"{s.name}: type/estimator = {s.type}/{s.estimator} (need regression/ols)"
+                    )
+                if not s.subset:
+                    problems.append(
+                        f"{s.name}: subset missing (the two groups must be disjoint subsets)"
+                    )
+                if s.interactions:
+                    problems.append(
+                        f"{s.name}: interactions (centred within each group) not supported"
+                    )
+            for key in (
+                "regressors",
+                "controls",
+                "fixed_effects",
+                "cluster",
+                "winsorize",
+                "replace",
+            ):
+                if getattr(spec, key) != getattr(other, key):
+                    problems.append(f"{key}: {getattr(spec, key)} ≠ {getattr(other, key)}")
+            missing = [t for t in comp.terms if t not in (*spec.regressors, *spec.controls)]
+            if missing:
+                problems.append(f"terms {missing} not among regressors/controls")
+            if not set(spec.outcomes) & set(other.outcomes):
+                problems.append(
+                    f"no common outcome ({list(spec.outcomes)} vs {list(other.outcomes)})"
+                )
+            if problems:
+                raise ConfigError(
+                    f"配置错误：{zh}：与「{other.name}」的组间系数比较要求两个模型都是 OLS 子样本回归、"
+                    "除 subset 外设定相同（同样的解释变量、控制变量、固定效应、聚类、缩尾与替换），"
+                    f"且比较的变量是其解释或控制变量。不满足：{'; '.join(problems)}",
+                    f"Config error: {en}: comparing with '{other.name}' needs two OLS subgroup "
+                    "models with the same specification except 'subset' (regressors, controls, "
+                    "fixed effects, cluster, winsorize, replace) and terms among their regressors "
+                    f"or controls. Not met: {'; '.join(problems)}",
+                )
+
+
+def fitting_config(raw: Mapping[str, Any], *, keep_compare: bool = False) -> dict[str, Any]:
+    """A model's config without the keys only the tests read (``tests``, and ``compare``
+    unless ``keep_compare``), so that editing a test does not re-fit the model: the tests are
+    computed from the stored fits. Variants lose their ``tests`` too."""
+    drop = {"tests"} if keep_compare else {"tests", "compare"}
+    out = {k: v for k, v in raw.items() if k not in drop}
+    if isinstance(out.get("robustness"), Mapping):
+        out["robustness"] = {
+            name: {k: v for k, v in (variant or {}).items() if k != "tests"}
+            for name, variant in out["robustness"].items()
+        }
+    return out
+
+
+def comparison_jobs(models_config: Mapping[str, Any]) -> list[ComparisonJob]:
+    """One pooled regression per declared comparison and outcome common to both models."""
+    specs = {s.name: s for s in parse_models(models_config)}
+    jobs = []
+    for spec in specs.values():
+        for comp in spec.compare:
+            other = specs[comp.other]
+            for outcome in spec.outcomes:
+                if outcome in other.outcomes:
+                    jobs.append(
+                        ComparisonJob(
+                            model=spec.name,
+                            other=other.name,
+                            outcome=outcome,
+                            terms=comp.terms,
+                            spec=spec,
+                            other_spec=other,
+                        )
+                    )
+    return sorted(jobs)
+
+
 def _apply_replace(spec: ModelSpec) -> ModelSpec:
-    """Swap variables named in ``spec.replace`` everywhere they occur."""
+    """Swap variables named in ``spec.replace`` everywhere they occur (tests included)."""
     if not spec.replace:
         return spec
     m = dict(spec.replace)
@@ -215,6 +494,9 @@ def _apply_replace(spec: ModelSpec) -> ModelSpec:
         interactions=tuple((m.get(a, a), m.get(b, b)) for a, b in spec.interactions),
         treatment=m.get(spec.treatment, spec.treatment) if spec.treatment else None,
         mediator=m.get(spec.mediator, spec.mediator) if spec.mediator else None,
+        tests=tuple(
+            replace(t, parts=tuple(_swap_names(p, m) for p in t.parts)) for t in spec.tests
+        ),
     )
 
 
@@ -294,6 +576,8 @@ def _build_spec(name: str, raw: Mapping[str, Any], variant: str | None = None) -
         treatment=(_str_list(raw.get("treatment"), name, "treatment") or (None,))[0],
         mediator=(_str_list(raw.get("mediator"), name, "mediator") or (None,))[0],
         bootstrap=boot,
+        tests=_tests(raw.get("tests"), name),
+        compare=_compare(raw.get("compare"), name),
     )
     if not spec.outcomes:
         raise ConfigError(
@@ -316,7 +600,9 @@ def _build_spec(name: str, raw: Mapping[str, Any], variant: str | None = None) -
             f"配置错误：{zh} 使用混合模型 mixedlm，须给出 group（随机截距的分组变量，如 chain_id）",
             f"Config error: {en} uses mixedlm and needs 'group' (random-intercept grouping, e.g. chain_id)",
         )
-    return _apply_replace(spec)
+    spec = _apply_replace(spec)
+    check_tests(spec)
+    return spec
 
 
 def _check_name(name: Any, what_zh: str, what_en: str) -> str:
@@ -346,6 +632,8 @@ def parse_models(models_config: Mapping[str, Any]) -> tuple[ModelSpec, ...]:
             )
         base = {k: v for k, v in raw.items() if k != "robustness"}
         specs.append(_build_spec(name, base))
+        # A comparison pairs two main specs; variants do not inherit it.
+        base.pop("compare", None)
         robustness = raw.get("robustness") or {}
         if not isinstance(robustness, Mapping):
             raise ConfigError(
@@ -365,6 +653,7 @@ def parse_models(models_config: Mapping[str, Any]) -> tuple[ModelSpec, ...]:
                 )
             merged = {**base, **overrides}
             specs.append(_build_spec(f"{name}__{variant}", merged, variant=variant))
+    check_comparisons(specs)
     return tuple(sorted(specs, key=lambda s: s.name))
 
 

@@ -119,7 +119,7 @@ def figures_for_paper(
         ),
         "top_terms_by_difficulty": fg.plot_top_terms(term_counts(kwic), language=language),
         "scale_reliability": fg.plot_reliability(
-            reliability, scales=config.get("scales"), language=language
+            reliability, scales=config.get("scales"), language=language, cities=cities
         ),
         "outcomes_by_membership": fg.plot_outcomes_by_membership(
             analysis,
@@ -188,6 +188,7 @@ def tables_for_paper(
             language,
             scales=config.get("scales"),
             title=_title("量表信度与效度", "Reliability and validity of the scales", language),
+            cities=config.get("cities"),
         ),
     }
     groups = {

@@ -43,6 +43,7 @@ from chainpb.labels import (  # noqa: F401 — re-exported for the figure API
     scale_label,
     variable_label,
 )
+from chainpb.measures.scales import POOLED
 from chainpb.models.result import FitResult
 from chainpb.present.fonts import setup_cjk_font
 
@@ -93,6 +94,13 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "量表信度与收敛效度",
         "en": "Scale reliability and convergent validity",
     },
+    "reliability_pooled": {
+        "zh": "合并（各城市共同的题项）",
+        "en": "Pooled (items common to all cities)",
+    },
+    "not_computed": {"zh": "未计算", "en": "n.a."},
+    "n_items": {"zh": "{k}题", "en": "{k} items"},
+    "n_item": {"zh": "{k}题", "en": "{k} item"},
     "scale": {"zh": "量表", "en": "Scale"},
     "value": {"zh": "取值", "en": "Value"},
     "outcomes_title": {
@@ -469,12 +477,19 @@ def plot_reliability(
     *,
     scales: Mapping[str, Any] | None = None,
     language: Language = "zh",
+    cities: Mapping[str, Any] | None = None,
 ) -> Figure:
     """Bars of Cronbach's α, CR and AVE per scale with reference lines at 0.7 and 0.5.
 
     Input: one row per scale with ``scale`` (``coverage`` or ``scale_coverage``) and the columns
     ``alpha`` (or ``cronbach_alpha``), ``cr`` (or ``composite_reliability``), ``ave``. 0.7 is the
     usual threshold for α and CR, 0.5 for AVE (Fornell & Larcker 1981).
+
+    With a ``city`` column (results/measures/reliability.csv) there is one panel per group: the
+    row pooled over the items common to all cities (``city`` = ``pooled/合并``) first, then each
+    city on its own items (display names from ``cities``, the config ``cities:`` table). Tick
+    labels then give the number of items (``n_items``), so that a city asking fewer items shows;
+    a scale a city could not analyse is marked 未计算 / n.a. (the reason is in the table's note).
     """
     _check_language(language)
     _require(reliability, ["scale"], "reliability")
@@ -487,33 +502,102 @@ def plot_reliability(
     if not present:
         _require(reliability, ["alpha", "cr", "ave"], "reliability")
     apply_theme()
+    names = list(dict.fromkeys(reliability["scale"].astype(str)))
+    # The four dimensions in their fixed order; any other label keeps the table's order.
     order = sorted(
-        reliability["scale"].astype(str),
+        names,
         key=lambda s: (
             CATEGORIES.index(category_key(s)) if category_key(s) in CATEGORIES else 99,
-            s,
+            names.index(s),
         ),
     )
-    data = reliability.set_index(reliability["scale"].astype(str)).reindex(order)
+    by_city = "city" in reliability.columns
+    if by_city:
+        keys = list(dict.fromkeys(reliability["city"].astype(str)))
+        keys = sorted(keys, key=lambda k: (k != POOLED, keys.index(k)))
+        groups = [(k, reliability[reliability["city"].astype(str) == k]) for k in keys]
+        # One city: its panel would repeat the pooled one.
+        if len(groups) == 2 and keys[0] == POOLED:
+            groups = groups[:1]
+    else:
+        groups = [("", reliability)]
+    # A negative α (items that do not hang together) must show below the axis, not be cut off.
+    values = reliability[list(present.values())].to_numpy(dtype=float)
+    low = min(0.0, float(np.nanmin(values))) if np.isfinite(values).any() else 0.0
+    if len(groups) == 1:
+        fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.6), layout="constrained")
+        _reliability_panel(ax, groups[0][1], order, present, scales, language, by_city, low)
+        ax.set_title(text("reliability_title", language))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return fig
+    ncols = 1 if len(groups) <= 3 else 2
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(FIG_WIDTH, 0.8 + 2.3 * nrows), layout="constrained", squeeze=False
+    )
+    flat = list(axes.ravel())
+    for i, (ax, (key, part)) in enumerate(zip(flat, groups, strict=False)):
+        _reliability_panel(ax, part, order, present, scales, language, True, low)
+        title = (
+            text("reliability_pooled", language)
+            if key == POOLED
+            else city_label(key, cities, language)
+        )
+        ax.set_title(title, loc="left")
+        # Tick labels name the scales; one axis title per row and none below keeps panels apart.
+        ax.set_xlabel("")
+        if i % ncols:
+            ax.set_ylabel("")
+    for ax in flat[len(groups) :]:
+        ax.set_visible(False)
+    handles, labels = flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(present))
+    fig.suptitle(text("reliability_title", language))
+    return fig
+
+
+def _reliability_panel(
+    ax: Any,
+    rows: pd.DataFrame,
+    order: Sequence[str],
+    present: Mapping[str, str],
+    scales: Mapping[str, Any] | None,
+    language: Language,
+    show_items: bool,
+    low: float,
+) -> None:
+    """One group's bars (α, CR, AVE per scale), value labels and the 0.7 / 0.5 lines."""
+    data = rows.drop_duplicates("scale")
+    data = data.set_index(data["scale"].astype(str)).reindex(order)
     x = np.arange(len(order))
     width = 0.8 / len(present)
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.6), layout="constrained")
     for i, (metric, col) in enumerate(present.items()):
         offset = (i - (len(present) - 1) / 2) * width
         vals = data[col].to_numpy(dtype=float)
         bars = ax.bar(
             x + offset, vals, width * 0.95, color=PALETTE[i], label=text(metric, language)
         )
-        ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+        shown = ["" if np.isnan(v) else f"{v:.2f}" for v in vals]
+        ax.bar_label(bars, labels=shown, fontsize=7, padding=1)
+    missing = data[list(present.values())].isna().all(axis=1).to_numpy()
+    for xi in x[missing]:
+        ax.text(xi, 0.04, text("not_computed", language), ha="center", fontsize=7, color="#555555")
     ax.axhline(0.7, color="#555555", linestyle="--", linewidth=0.8)
     ax.axhline(0.5, color="#555555", linestyle=":", linewidth=0.8)
-    ax.set_xticks(x, [_tick(scale_label(s, language, scales)) for s in order])
-    ax.set_ylim(0, 1.08)
+    ticks = [_tick(scale_label(s, language, scales)) for s in order]
+    if show_items and "n_items" in data.columns:
+        ticks = [
+            t
+            if pd.isna(k)
+            else f"{t}\n({text('n_item' if k == 1 else 'n_items', language).format(k=int(k))})"
+            for t, k in zip(ticks, data["n_items"], strict=True)
+        ]
+    ax.set_xticks(x, ticks)
+    # Fixed limits: a panel whose bars are all missing must still show every scale's place.
+    ax.set_xlim(-0.5, len(order) - 0.5)
+    ax.set_ylim(low - 0.05 if low < 0 else 0, 1.08)
     ax.set_xlabel(text("scale", language))
     ax.set_ylabel(text("value", language))
-    ax.set_title(text("reliability_title", language))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return fig
 
 
 # ---------------------------------------------------------------------------- outcomes

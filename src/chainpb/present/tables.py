@@ -20,7 +20,7 @@ import os
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any, Literal
 
 import pandas as pd
@@ -36,7 +36,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
 from chainpb.errors import ChainpbError
-from chainpb.labels import variable_label
+from chainpb.labels import city_label, variable_label
 from chainpb.measures.descriptives import correlation_matrix
 from chainpb.measures.descriptives import significance_stars as _stars
 from chainpb.models.result import FitResult
@@ -184,6 +184,120 @@ def dropped_term_notes(
             why = f"collinear with {', '.join(with_)}" if with_ else "no variation in the sample"
             why = "collinear with other terms" if partners is None else why
             notes.append(f"In column {cols}, {name} was dropped: {why}.")
+    return notes
+
+
+def attach_hypothesis_tests(results: Sequence[FitResult], tests: pd.DataFrame) -> list[FitResult]:
+    """The fits with their rows of ``results/models/tests.csv`` in ``extra["hypothesis_tests"]``.
+
+    A row belongs to the fit of its (model, outcome); a comparison row (model
+    ``<a>__vs__<b>``) to the fits of both compared models with that outcome, carrying both
+    models' labels so that the note can name the groups.
+    """
+    if tests is None or tests.empty:
+        return list(results)
+    by_name = {f.model: f for f in results}
+    rows: dict[tuple[str, str], list[dict]] = {}
+    for rec in tests.to_dict(orient="records"):
+        row = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+        owners = [str(row["model"])]
+        if row.get("kind") == "comparison":
+            owners = str(row["model"]).split("__vs__")
+            row["group_labels"] = {
+                lang: [_model_label(by_name[m], lang) if m in by_name else m for m in owners]
+                for lang in ("zh", "en")
+            }
+        for owner in owners:
+            rows.setdefault((owner, str(row["outcome"])), []).append(row)
+    out = []
+    for fit in results:
+        mine = rows.get((fit.model, fit.outcome))
+        out.append(replace(fit, extra={**fit.extra, "hypothesis_tests": mine}) if mine else fit)
+    return out
+
+
+def _test_statistic(row: Mapping[str, Any], language: Language) -> str:
+    """``F(1, 11) = 2.34，p = 0.154`` / ``χ²(2) = 5.10, p = 0.078``; or why it was not tested."""
+    zh = language == "zh"
+    if row.get("statistic") is None:
+        # The note is "zh / en"; a comparison's note describes the pooled model first.
+        zh_note, _, en_note = str(row.get("note") or "").partition(" / ")
+        text, marker = (zh_note, "无法检验") if zh else (en_note, "not testable")
+        reason = text[max(text.find(marker), 0) :]
+        return reason.strip() or ("无法检验" if zh else "not testable")
+    p = float(row["p_value"])
+    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    df1 = int(row["df1"])
+    if row.get("distribution") == "F":
+        stat = f"F({df1}, {int(row['df2'])}) = {float(row['statistic']):.2f}"
+    else:
+        stat = f"χ²({df1}) = {float(row['statistic']):.2f}"
+    return f"{stat}，{p_text}" if zh else f"{stat}, {p_text}"
+
+
+def _restriction_label(
+    row: Mapping[str, Any], fit: FitResult, labels: Labels | None, language: Language
+) -> str:
+    """The tested restriction with the table's variable labels (the raw text if it won't parse)."""
+    from chainpb.models.restrictions import RestrictionError, parse_restrictions, render_all
+
+    text = str(row.get("restriction") or row.get("test") or "")
+    names = [*map(str, fit.coefs["term"]), *fit.dropped_terms()]
+    try:
+        parsed = parse_restrictions(text.split("; "), names)
+    except RestrictionError:
+        return text
+    sep = "；" if language == "zh" else "; "
+    return render_all(parsed, lambda n: _label(n, labels, language)).replace("; ", sep)
+
+
+def hypothesis_test_notes(
+    results: Sequence[FitResult], labels: Labels | None, language: Language
+) -> list[str]:
+    """One note per test (``tests:``) or comparison (``compare:``) of the table's columns.
+
+    Columns with the same restriction share one line that names each column; a comparison
+    shown in two columns (both groups in the table) appears once.
+    """
+    zh = language == "zh"
+    groups: dict[tuple[str, str, str], list[tuple[int, Mapping[str, Any], FitResult]]] = {}
+    for i, fit in enumerate(results):
+        for row in fit.extra.get("hypothesis_tests") or []:
+            key = (str(row.get("kind")), str(row.get("model")), str(row.get("restriction")))
+            if row.get("kind") == "linear":
+                key = (key[0], "", key[2])
+            entries = groups.setdefault(key, [])
+            if row.get("kind") == "comparison" and any(e[1] is row or e[1] == row for e in entries):
+                continue
+            entries.append((i + 1, row, fit))
+    notes = []
+    for (kind, _, _), entries in groups.items():
+        _, first, fit = entries[0]
+        if kind == "comparison":
+            term = str(first["test"]).rsplit(": ", 1)[0]
+            a, b = first["group_labels"]["zh" if zh else "en"]
+            name = _label(term, labels, language)
+            stat = _test_statistic(first, language)
+            if zh:
+                notes.append(f"组间系数相等检验（{a}与{b}，合并全交互回归）：{name} {stat}。")
+            else:
+                notes.append(
+                    f"Equality across groups ({a} vs {b}; pooled fully interacted regression): "
+                    f"{name} {stat}."
+                )
+            continue
+        text = _restriction_label(first, fit, labels, language)
+        several = len(results) > 1
+        parts = []
+        for column, row, _ in entries:
+            stat = _test_statistic(row, language)
+            if several:
+                stat = f"第({column})列 {stat}" if zh else f"column ({column}) {stat}"
+            parts.append(stat)
+        if zh:
+            notes.append(f"检验 {text}：{'；'.join(parts)}。")
+        else:
+            notes.append(f"Test of {text}: {'; '.join(parts)}.")
     return notes
 
 
@@ -344,6 +458,7 @@ def regression_table(
             else "Interaction terms are products of mean-centred variables (estimation-sample means)."
         )
     fit_note += dropped_term_notes(results, labels, language)
+    fit_note += hypothesis_test_notes(results, labels, language)
     if title is None:
         model_label = results[0].label if zh else None
         title = model_label or ("回归结果" if zh else "Regression results")
@@ -480,12 +595,16 @@ def reliability_table(
     title: str | None = None,
     digits: int = 3,
     notes: Sequence[str] = (),
+    cities: Mapping[str, Any] | None = None,
 ) -> Table:
     """Reliability and validity per scale: 量表, 题项数, Cronbach's α, CR, AVE, KMO.
 
     Input: one row per scale with ``scale`` (or ``label``) and any of ``n_items``, ``alpha``
     (``cronbach_alpha``), ``cr`` (``composite_reliability``), ``ave``, ``kmo``; absent columns are
-    left out of the table.
+    left out of the table. With a ``city`` column (per-city rows and a ``pooled/合并`` row, as
+    scale_validity writes them), a 城市 column names each row's city (display names from
+    ``cities``) and the notes of the pooled rows (which common items, which cities) are printed
+    under the table, so a city asked fewer items is never hidden in a scale's row.
     """
     from chainpb.present.figures import scale_label
 
@@ -509,16 +628,35 @@ def reliability_table(
             f"信度表需要 scale 列及 alpha/cr/ave 等列；现有列：{', '.join(map(str, reliability.columns))}。",
             f"The reliability table needs scale and alpha/cr/ave columns; got {', '.join(map(str, reliability.columns))}.",
         )
-    header = (("量表" if zh else "Scale", *[(s[1] if zh else s[2]) for s in spec]),)
+    by_city = "city" in reliability.columns
+    first = ("量表" if zh else "Scale",) + ((("城市" if zh else "City"),) if by_city else ())
+    header = ((*first, *[(s[1] if zh else s[2]) for s in spec]),)
     body = []
+    pooled_notes: list[str] = []
+    note_col = "note_zh" if zh else "note_en"
     for _, row in reliability.iterrows():
         name = scale_label(str(row[name_col]), language, scales)
-        body.append((name, *_statistic_cells(row, spec, digits)))
+        if not by_city:
+            body.append((name, *_statistic_cells(row, spec, digits)))
+            continue
+        city = str(row["city"])
+        pooled = city.startswith("pooled")
+        shown = (
+            ("合并（共同题项）" if zh else "Pooled (common items)")
+            if pooled
+            else city_label(city, cities, language)
+        )
+        body.append((name, shown, *_statistic_cells(row, spec, digits)))
+        note = row.get(note_col)
+        if isinstance(note, str) and note.strip() and (pooled or pd.isna(row.get(spec[0][0]))):
+            text = f"{name}（{shown}）：{note}" if zh else f"{name} ({shown}): {note}"
+            if text not in pooled_notes:
+                pooled_notes.append(text)
     return Table(
         title=title or ("量表信度与效度检验" if zh else "Reliability and validity"),
         header=header,
         body=tuple(body),
-        notes=tuple(notes),
+        notes=(*pooled_notes, *notes),
     )
 
 

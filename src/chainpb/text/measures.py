@@ -31,7 +31,9 @@ def is_punctuation(token: str) -> bool:
 
 def word_counts(tokens: pd.DataFrame) -> pd.Series:
     """Non-punctuation tokens per ``doc_id``."""
-    words = tokens[~tokens["token"].astype(str).map(is_punctuation)]
+    # astype(bool): on an empty table the mask would be an object Series, which pandas reads
+    # as a list of column labels (a city without policy texts has no tokens).
+    words = tokens[~tokens["token"].astype(str).map(is_punctuation).astype(bool)]
     return words.groupby("doc_id").size()
 
 
