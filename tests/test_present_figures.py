@@ -140,6 +140,12 @@ def test_policy_themes_heatmap_keeps_attention_and_difficulty_apart() -> None:
     assert [t.get_text() for t in right.get_yticklabels()] == ["资源聚合难"]
     assert {"5.00", "1.23", "2.50", "0.75"} <= _texts(fig)
     assert "每千词命中数" in _texts(fig)  # colour-bar label
+    assert "无政策文本" not in _texts(fig)
+    # A configured city without policy texts keeps its column, marked as such (issue 9).
+    with_huaian = {**CITIES, "huaian": {"name": "淮安市", "name_en": "Huaian"}}
+    fig = F.plot_policy_themes(pe, cities=with_huaian)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["淮安市", "宿迁市", "无锡市"]
+    assert "无政策文本" in _texts(fig)
 
 
 def test_jaccard_by_hand() -> None:

@@ -196,6 +196,20 @@ def test_fourth_city_runs_only_its_jobs_and_pooled_ones(run_copy: Path) -> None:
     assert "validate_coding" not in pooled  # the gold sample does not depend on the cities
 
 
+def test_editing_one_city_block_reruns_only_that_city(run_copy: Path) -> None:
+    # Issue 9: a city's own ingest settings reach only its jobs (city_settings), so adding a
+    # missing marker for Suzhou re-runs Suzhou's jobs and the pooled ones, not the other cities.
+    cfg_path = run_copy / "config/config.yaml"
+    cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    cfg["cities"]["suzhou"]["ingest"] = {"missing_markers": ["未填"]}
+    cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    jobs = dry_run_jobs(run_copy)
+    per_city = [(rule, wc) for rule, wc in jobs if "city=" in wc]
+    assert ("ingest_survey", "city=suzhou") in per_city, jobs
+    assert all("city=suzhou" in wc for _, wc in per_city), per_city
+    assert "pool_ingest" in {r for r, _ in jobs}
+
+
 def test_codebook_edit_reruns_coding_not_segmentation(run_copy: Path) -> None:
     codebook = run_copy / "config/codebook.yaml"
     text = codebook.read_text(encoding="utf-8")
@@ -324,6 +338,12 @@ def _add_fourth_city(project: Path, allow_missing_city: bool = False) -> None:
     cfg_path = project / "config/config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     cfg["cities"].update(block)
+    # and a city with policy texts only (no survey): it runs the text stage alone
+    cfg["cities"]["lianyungang"] = {
+        "name": "连云港市",
+        "name_en": "Lianyungang",
+        "policies": "resources/example/suqian/policies",
+    }
     for spec in cfg["models"].values():
         if allow_missing_city:
             spec["allow_missing_city"] = True
@@ -335,7 +355,8 @@ def test_city_with_its_own_questionnaire_is_checked_not_dropped(run_copy: Path) 
     no id, no founding-year or chain-leader question and no policy texts."""
     _add_fourth_city(run_copy)
     per_city = [(r, wc) for r, wc in dry_run_jobs(run_copy) if "city=" in wc]
-    assert per_city and all("city=huaian" in wc for _, wc in per_city), per_city
+    new_cities = ("city=huaian", "city=lianyungang")
+    assert per_city and all(wc.startswith(new_cities) for _, wc in per_city), per_city
 
     # Every model controls for firm_age, which the city never asked: the check stops the run
     # before any model is fitted, naming the city, a model and the variable — no traceback.
@@ -367,3 +388,8 @@ def test_city_with_its_own_questionnaire_is_checked_not_dropped(run_copy: Path) 
     assert set(firms["ownership"]) <= {"国有", "民营", "外资", "混合所有制"}
     assert firms["attention_coverage"].isna().all()  # no policy texts: missing, not 0
     assert firms["scale_ideology"].notna().mean() > 0.95
+    # The policies-only city: in the check as "no survey", no firms, its policy texts measured.
+    assert "| 连云港市 (lianyungang) | 无问卷 no survey | 0 | 0 | 0 | 6 |" in page
+    assert not (table["city_key"] == "lianyungang").any()
+    themes = pd.read_parquet(run_copy / "results/lianyungang/text/policy_themes.parquet")
+    assert set(themes["city_key"]) == {"lianyungang"} and (themes["tokens"] > 0).all()

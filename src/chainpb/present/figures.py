@@ -75,6 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Policy texts: attention to the four areas and statements of difficulty (per 1,000 tokens)",
     },
     "attention_panel": {"zh": "领域关注度（提及，含措施）", "en": "Attention (all mentions)"},
+    "no_texts": {"zh": "无政策文本", "en": "no texts"},
     "difficulty_panel": {"zh": "困难表述", "en": "Difficulty statements"},
     "area": {"zh": "领域", "en": "Area"},
     "per_1000": {"zh": "每千词命中数", "en": "Hits per 1,000 tokens"},
@@ -325,13 +326,20 @@ def plot_policy_themes(
     _require(policy_themes, ["city_key", "measure", "category", "per_1000_tokens"], "policy themes")
     apply_theme()
     panels = []
+    without_texts = {
+        city_label(c, cities, language)
+        for c in set(cities or ()) - set(policy_themes["city_key"].astype(str))
+    }
     for measure in ("attention", "difficulty"):
         part = policy_themes[policy_themes["measure"] == measure]
         table = part.pivot_table(
             index="category", columns="city_key", values="per_1000_tokens", aggfunc="sum"
         )
         rows = [c for c in CATEGORIES if c in table.index]
-        table = table.reindex(index=rows, columns=sorted(table.columns))
+        # Every configured city gets a column: a city without policy texts is shown as such,
+        # not left out (its cells stay empty and say so).
+        columns = sorted(set(table.columns) | set(cities or ()))
+        table = table.reindex(index=rows, columns=columns)
         # attention rows name the area (组织覆盖), difficulty rows the difficulty (组织覆盖难)
         table.index = [
             scale_label(c, language) if measure == "attention" else category_label(c, language)
@@ -355,6 +363,11 @@ def plot_policy_themes(
             cbar=measure == "difficulty",
             cbar_kws={"label": text("per_1000", language)} if measure == "difficulty" else None,
         )
+        for j, column in enumerate(table.columns):
+            if column in without_texts:
+                for i in range(len(table.index)):
+                    ax.text(j + 0.5, i + 0.5, text("no_texts", language), ha="center",
+                            va="center", fontsize=8, color="0.45")  # fmt: skip
         ax.set_title(text(f"{measure}_panel", language))
         ax.set_xlabel(text("city", language))
         ax.set_ylabel(text("area" if measure == "attention" else "difficulty", language))
