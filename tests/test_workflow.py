@@ -360,7 +360,8 @@ def test_city_with_its_own_questionnaire_is_checked_not_dropped(run_copy: Path) 
 
     # Every model controls for firm_age, which the city never asked: the check stops the run
     # before any model is fitted, naming the city, a model and the variable — no traceback.
-    failed = snakemake(run_copy, "--cores", "2", check=False)
+    # (`snakemake check` builds only what the check needs; the full run is the slow test below.)
+    failed = snakemake(run_copy, "--cores", "2", "check", check=False)
     assert failed.returncode != 0
     said = failed.stdout + failed.stderr
     assert "淮安市（huaian）在以下" in said and "「baseline」（coop_projects" in said, said[-3000:]
@@ -369,9 +370,9 @@ def test_city_with_its_own_questionnaire_is_checked_not_dropped(run_copy: Path) 
     assert "Traceback" not in said
     assert not list((run_copy / "results/models/fits").glob("*huaian*"))
 
-    # The researcher accepts it: the run completes, the check names what the city lacks.
+    # The researcher accepts it: the check passes and names what the city lacks.
     _add_fourth_city(run_copy, allow_missing_city=True)
-    snakemake(run_copy, "--cores", "2")
+    snakemake(run_copy, "--cores", "2", "check")
     page = (run_copy / "results/check/check.md").read_text(encoding="utf-8")
     assert "| 淮安市 (huaian) | mydata/huaian/survey.xlsx | 161 |" in page
     assert "无政策文本 no policy texts" in page
@@ -389,7 +390,27 @@ def test_city_with_its_own_questionnaire_is_checked_not_dropped(run_copy: Path) 
     assert firms["attention_coverage"].isna().all()  # no policy texts: missing, not 0
     assert firms["scale_ideology"].notna().mean() > 0.95
     # The policies-only city: in the check as "no survey", no firms, its policy texts measured.
-    assert "| 连云港市 (lianyungang) | 无问卷 no survey | 0 | 0 | 0 | 6 |" in page
+    assert "| 连云港市 (lianyungang) | 无问卷 no survey | 0 | 0 | 0 | 6 | 0 |" in page
+    assert (
+        "| 淮安市 (huaian) | mydata/huaian/survey.xlsx | 161 | 160 | 1 | 无政策文本 no policy texts | 25 |"
+        in page
+    )
     assert not (table["city_key"] == "lianyungang").any()
     themes = pd.read_parquet(run_copy / "results/lianyungang/text/policy_themes.parquet")
     assert set(themes["city_key"]) == {"lianyungang"} and (themes["tokens"] > 0).all()
+
+
+@pytest.mark.slow
+def test_city_with_its_own_questionnaire_full_run(run_copy: Path) -> None:
+    """The whole workflow with the fourth and the policies-only city, models allowed to go
+    without the fourth city: every output is built (slow: all fits re-run)."""
+    _add_fourth_city(run_copy, allow_missing_city=True)
+    snakemake(run_copy, "--cores", "2")
+    reliability = pd.read_csv(run_copy / "results/measures/reliability.csv", encoding="utf-8-sig")
+    huaian = reliability[reliability["city"] == "huaian"]
+    assert len(huaian) == 4 and (huaian["n_items"] == 3).all()
+    pooled = reliability[reliability["city"] == "pooled/合并"]
+    assert (pooled["n_items"] == 3).all()  # the items common to all cities
+    estimates = pd.read_csv(run_copy / "results/models/estimates.csv", encoding="utf-8-sig")
+    assert not estimates.empty
+    assert (run_copy / "results/summary.docx").is_file()

@@ -209,15 +209,16 @@ def report_markdown(
     lines = ["# 数据核查 / Data check", ""]
     lines += ["## 各城市 / Cities", ""]
     lines += [
-        "| 城市 city | 问卷 survey | 行 rows | 接受 accepted | 拒收 rejected | 政策文本 documents |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| 城市 city | 问卷 survey | 行 rows | 接受 accepted | 拒收 rejected | 政策文本 documents "
+        "| 已映射的列 mapped columns |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in overview.itertuples(index=False):
         survey = r.survey or "无问卷 no survey"
         docs = r.policy_documents if r.policy_documents else "无政策文本 no policy texts"
         lines.append(
             f"| {r.city_name} ({r.city_key}) | {survey} | {r.rows} | {r.accepted} | "
-            f"{r.rejected} | {docs} |"
+            f"{r.rejected} | {docs} | {r.mapped_columns} |"
         )
     lines += ["", "## 量表题项 / Scale items", ""]
     for r in overview.itertuples(index=False):
