@@ -109,6 +109,8 @@ rule tables:
     params:
         language=config["language"],
         labels=config["labels"],
+        # display names for the 城市 column of the per-city reliability table
+        cities={k: {"name": c.name, "name_en": c.name_en} for k, c in CITIES.items()},
         scales=config["scales"],
         models=config["models"],
     script:
@@ -138,6 +140,7 @@ rule summary_docx:
         labels=config["labels"],
         scales=config["scales"],
         models=config["models"],
+        cities={k: {"name": c.name, "name_en": c.name_en} for k, c in CITIES.items()},
         simulated=all(c.is_example for c in CITIES.values()),
     script:
         "../../scripts/summary_docx.py"
