@@ -138,6 +138,15 @@ def test_kwic_and_matrices(setup):
     m = m.set_index("category")
     assert m.loc["coverage", "suqian"] == 1 and m.loc["coverage", "wuxi"] == 0  # e5 negated
     assert m.loc["effectiveness", "wuxi"] == 2
+    # By source: a city without texts of a source is empty there ("no policy texts"), not 0.
+    tagged = audit.attach_city(setup["a_hits"], setup["doc_city"]).assign(source="answers")
+    by_source = audit.category_city_matrix(
+        tagged, {"answers": ["suqian", "wuxi"], "policies": ["suqian"]}
+    ).set_index(["source", "category"])
+    assert list(by_source.columns) == ["suqian", "wuxi"]
+    assert by_source.loc[("answers", "effectiveness"), "wuxi"] == 2
+    assert by_source.loc[("policies", "coverage"), "suqian"] == 0  # has texts, no hit
+    assert by_source.loc[("policies", "coverage"), "wuxi"] is pd.NA  # no policy texts
     f = measures.firm_difficulty(setup["answers"], setup["a_hits"], setup["cb"])
     co = audit.cooccurrence(f).set_index("category")
     assert co.loc["coverage", "ideology"] == 1  # e1 reports both

@@ -91,16 +91,41 @@ def kwic(
     )
 
 
-def category_city_matrix(hits: pd.DataFrame) -> pd.DataFrame:
-    """Difficulty statements per category (rows, in codebook order) and city (columns, sorted)."""
+def category_city_matrix(
+    hits: pd.DataFrame, sources: Mapping[str, Iterable[str]] | None = None
+) -> pd.DataFrame:
+    """Difficulty statements per category (rows, in codebook order) and city (columns, sorted).
+
+    Without ``sources``: one row per category, answers and policy texts together. With
+    ``sources`` (source → the cities that have texts of that source, e.g. ``{"answers": [...],
+    "policies": [...]}``): rows per source and category (column ``source``), and a city without
+    texts of a source is left empty in that source's rows — "no policy texts" is not 0 hits.
+    ``hits`` needs ``city_key`` (and ``source`` when ``sources`` is given).
+    """
     c = counted(hits)
-    cities = sorted(hits["city_key"].dropna().astype(str).unique())
-    table = c.groupby(["category", "city_key"]).size().unstack("city_key", fill_value=0)
-    table = table.reindex(index=list(CATEGORIES), columns=cities, fill_value=0).fillna(0)
-    table = table.astype("int64")
-    table.index.name = "category"
-    table.columns.name = None
-    return table.reset_index()
+    if sources is None:
+        cities = sorted(hits["city_key"].dropna().astype(str).unique())
+        table = c.groupby(["category", "city_key"]).size().unstack("city_key", fill_value=0)
+        table = table.reindex(index=list(CATEGORIES), columns=cities, fill_value=0).fillna(0)
+        table = table.astype("int64")
+        table.index.name = "category"
+        table.columns.name = None
+        return table.reset_index()
+    cities = sorted({str(city) for have in sources.values() for city in have})
+    parts = []
+    for source, have in sources.items():
+        part = c[c["source"] == source]
+        counts = part.groupby(["category", "city_key"]).size().unstack("city_key", fill_value=0)
+        counts = counts.reindex(index=list(CATEGORIES), columns=cities).fillna(0)
+        counts = counts.astype("int64").astype("Int64")
+        for city in cities:
+            if city not in {str(h) for h in have}:
+                counts[city] = pd.array([pd.NA] * len(counts), dtype="Int64")
+        counts.index.name = "category"
+        counts.columns.name = None
+        parts.append(counts.reset_index().assign(source=source))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["source", "category", *cities]]
 
 
 def cooccurrence(firms: pd.DataFrame) -> pd.DataFrame:

@@ -264,19 +264,21 @@ def audit_tables(
     concordances = []
     tagged_hits = []
     tops = []
+    having: dict[str, list[str]] = {}  # source → cities with texts of it (others: "no texts")
     for source in ("answers", "policies"):
         id_col, _ = _columns(source)
         table = tables[source]
         doc_city = dict(zip(table[id_col].astype(str), table["city_key"].astype(str), strict=True))
+        having[source] = sorted(set(doc_city.values()))
         concordances.append(audit.kwic(hits[source], source_texts(table, source), doc_city, source))
-        tagged_hits.append(audit.attach_city(hits[source], doc_city))
+        tagged_hits.append(audit.attach_city(hits[source], doc_city).assign(source=source))
         top = audit.top_words(tokens[source], hits[source], doc_city, frozenset(stopwords))
         top.insert(0, "source", source)
         tops.append(top)
     all_hits = pd.concat(tagged_hits, ignore_index=True)
     return AuditTables(
         kwic=pd.concat(concordances, ignore_index=True),
-        category_city=audit.category_city_matrix(all_hits),
+        category_city=audit.category_city_matrix(all_hits, having),
         cooccurrence=audit.cooccurrence(firms),
         top_words=pd.concat(tops, ignore_index=True),
         city_shares=measures.city_difficulty_shares(firms),
