@@ -1,9 +1,6 @@
 """Snakemake script: the pre-model check (results/check/check.md), stopping a run that would
 let a city drop out of a model silently."""
 
-import json
-from pathlib import Path
-
 import pandas as pd
 
 from chainpb import check
@@ -16,10 +13,7 @@ log = script_logger(sm.log[0])
 
 cities = sm.params.cities
 keys = list(cities)
-reports = {
-    k: json.loads(Path(p).read_text(encoding="utf-8"))
-    for k, p in zip(keys, sm.input.reports, strict=True)
-}
+reports = dict(zip(keys, check.read_reports(sm.input.reports), strict=True))
 policies = {k: pd.read_parquet(p) for k, p in zip(keys, sm.input.policies, strict=True)}
 rejects = pd.read_csv(sm.input.rejects, encoding="utf-8-sig", dtype=str, keep_default_na=False)
 analysis = pd.read_parquet(sm.input.analysis)

@@ -1,25 +1,17 @@
 """Snakemake script: pool the per-city ingested tables (with city key and display name)."""
 
-import json
-from pathlib import Path
-
 import pandas as pd
 
 from chainpb.atomic import write_csv, write_parquet
-from chainpb.check import stop_on_empty_cities
+from chainpb.check import read_reports, stop_on_empty_cities
 from chainpb.ingest import pool_tables
 from chainpb.runlog import script_logger
-
-
-def read_json(path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
 # A city whose every row was rejected would vanish from the pooled table with exit 0.
-stop_on_empty_cities([read_json(p) for p in sm.input.reports])
+stop_on_empty_cities(read_reports(sm.input.reports))
 survey = pool_tables(pd.read_parquet(p) for p in sm.input.surveys)
 policies = pool_tables(pd.read_parquet(p) for p in sm.input.policies)
 rejects = pool_tables(

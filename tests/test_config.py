@@ -15,7 +15,7 @@ SCHEMA = load_yaml(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 def minimal(tmp_path: Path) -> dict:
-    (tmp_path / "data").mkdir()
+    (tmp_path / "data").mkdir(exist_ok=True)
     return {
         "data_dir": "data",
         "cities": {

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_config import minimal  # the smallest valid config, one source for the tests
 
 from chainpb.config import check_config, load_yaml
 from chainpb.errors import ConfigError
@@ -366,21 +367,6 @@ def test_labels_of_derived_variables_reach_tables() -> None:
 def test_a_derived_label_in_labels_too_is_an_error() -> None:
     with pytest.raises(ConfigError, match="both labels and derive"):
         labels_with_derived({"pb": {"zh": "甲"}}, {"pb": {"expr": "x", "label": "乙"}})
-
-
-def minimal(tmp_path: Path) -> dict:
-    (tmp_path / "data").mkdir(exist_ok=True)
-    return {
-        "data_dir": "data",
-        "cities": {
-            "suqian": {
-                "name": "宿迁市",
-                "survey": "suqian.xlsx",
-                "policies": "suqian_policies",
-                "column_map": {"企业编号": "enterprise_id"},
-            }
-        },
-    }
 
 
 def test_schema_accepts_derive_entries_and_defaults_to_empty(tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ fits' (same subset, same listwise deletion); ``snakemake check`` builds only wha
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -127,6 +129,11 @@ def stop_on_dropped_cities(samples: pd.DataFrame, city_names: Mapping[str, str])
         "set allow_missing_city: true on the model to let the city drop out. The full check "
         "is in logs/check/check.log.",
     )
+
+
+def read_reports(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """The per-city ingest reports (survey_report.json), in the order given."""
+    return [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
 
 
 def stop_on_empty_cities(reports: Sequence[Mapping[str, Any]]) -> None:

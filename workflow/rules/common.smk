@@ -21,6 +21,8 @@ from chainpb.measures.derive import parse_derive
 parse_derive(config["derive"])
 config["labels"] = labels_with_derived(config["labels"], config["derive"])
 CITY_KEYS = list(CITIES)
+# Display names, the only part of the city table the present stage needs.
+CITY_NAMES = {k: {"name": c.name, "name_en": c.name_en} for k, c in CITIES.items()}
 SOURCES = ["answers", "policies"]
 CATEGORIES = ["coverage", "ideology", "effectiveness", "resource"]
 TEXT = config["text"]

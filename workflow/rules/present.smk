@@ -57,7 +57,7 @@ rule figures:
     params:
         language=config["language"],
         labels=config["labels"],
-        cities={k: {"name": c.name, "name_en": c.name_en} for k, c in CITIES.items()},
+        cities=CITY_NAMES,
         scales=config["scales"],
         models=config["models"],
         seed=config["seed"],
@@ -110,7 +110,7 @@ rule tables:
         language=config["language"],
         labels=config["labels"],
         # display names for the 城市 column of the per-city reliability table
-        cities={k: {"name": c.name, "name_en": c.name_en} for k, c in CITIES.items()},
+        cities=CITY_NAMES,
         scales=config["scales"],
         models=config["models"],
     script:
@@ -140,7 +140,7 @@ rule summary_docx:
         labels=config["labels"],
         scales=config["scales"],
         models=config["models"],
-        cities={k: {"name": c.name, "name_en": c.name_en} for k, c in CITIES.items()},
+        cities=CITY_NAMES,
         simulated=all(c.is_example for c in CITIES.values()),
     script:
         "../../scripts/summary_docx.py"
