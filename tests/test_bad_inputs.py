@@ -420,13 +420,13 @@ CASES = [
         absent=("王经理",),
     ),
     Case(
-        # A chain is free text: accepted, but masked before it becomes chain and chain_id.
+        # The chain is the cluster: a masked chain name would still be a cluster of its own,
+        # so the row is quarantined and the reject shows the masked value.
         "pii_in_chain",
         csv_file(two_rows(所属产业链="新能源（联系人张伟 13812345678）")),
-        accepted={
-            (3, "chain"): "新能源（联系人[姓名] [手机号]）",
-            (3, "chain_id"): "sq|新能源（联系人[姓名] [手机号]）",
-        },
+        quarantined={3: "所属产业链"},
+        reason="holds personal data",
+        shown="新能源（联系人[姓名] [手机号]）",
         absent=("张伟", "13812345678"),
     ),
     Case(

@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import yaml
 
 from chainpb.config import check_config, cities, load_yaml
 from chainpb.errors import ConfigError
@@ -183,3 +184,37 @@ def test_snakemake_prints_bilingual_message_without_traceback(tmp_path: Path) ->
     assert "ConfigError" in out and "不是 UTF-8 编码：第 2 行第 4 个字节" in out
     assert "is not UTF-8" in out
     assert "UnicodeDecodeError" not in out and "Traceback" not in out
+
+
+def test_configfile_command_merges_and_names_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    """``python -m chainpb.config FILE``: the files given with ``snakemake --configfile`` merged
+    over config/config.yaml as Snakemake merges them (nested keys one by one), then checked.
+    Snakemake reads those files before the Snakefile runs, so its preflight cannot."""
+    from chainpb.config import main
+
+    for sub in ("config", "workflow/schemas"):
+        (tmp_path / sub).mkdir(parents=True)
+    (tmp_path / "workflow/schemas/config.schema.yaml").write_bytes(
+        (ROOT / "workflow/schemas/config.schema.yaml").read_bytes()
+    )
+    base = minimal(tmp_path)
+    (tmp_path / "config/config.yaml").write_text(yaml.safe_dump(base, allow_unicode=True))
+    monkeypatch.chdir(tmp_path)
+    # a nested override keeps the city's other keys: the merged config is valid
+    (tmp_path / "rename.yaml").write_text("cities:\n  suqian:\n    name: 宿迁\n", encoding="utf-8")
+    assert main(["rename.yaml"]) == 0
+    assert "configuration OK: config/config.yaml + rename.yaml" in capsys.readouterr().out
+    # GBK: line and byte named, no traceback
+    (tmp_path / "gbk.yaml").write_bytes("language: zh\nx: 党\n".encode("gbk"))
+    assert main(["gbk.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "gbk.yaml 不是 UTF-8 编码：第 2 行第 4 个字节" in err and "Traceback" not in err
+    # a YAML tag: line, column and the hint
+    (tmp_path / "tag.yaml").write_text("language: !!python/name:os.system zh\n", encoding="utf-8")
+    assert main(["tag.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert "tag.yaml 第 1 行第 11 列不是合法的 YAML" in err and "YAML tag" in err
+    # a schema error in the merged config names the key
+    (tmp_path / "fr.yaml").write_text("language: fr\n", encoding="utf-8")
+    assert main(["fr.yaml"]) == 1
+    assert "config key language has value 'fr'" in capsys.readouterr().err

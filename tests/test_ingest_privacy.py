@@ -312,7 +312,7 @@ SEED_ROWS = [
         "诸葛孔明反映宿迁卧龙科技有限公司缺人，电话一三九一二三四五六七八，微信zhongda_1979",
         "司马仲达 13912345678",
     ],
-    # row 3: valid; chain cell with a name and a phone; contact in the open answer
+    # row 3: valid; contact in the open answer
     [
         "A002",
         "淮安草庐制造厂",
@@ -320,7 +320,7 @@ SEED_ROWS = [
         "",
         "",
         "110105850612001",
-        "新能源（联系人张伟 13812345678）",
+        "新能源",
         "国有",
         "35",
         "5",
@@ -341,6 +341,22 @@ SEED_ROWS = [
         "kongming@example.com",
         "13812345678",
         "诸葛孔明负责",
+        "",
+        "",
+    ],
+    # row 5: rejected; a chain cell with a name and a phone (the chain is the cluster)
+    [
+        "A004",
+        "淮安草庐制造厂二厂",
+        "",
+        "",
+        "",
+        "",
+        "新能源（联系人张伟 13812345678）",
+        "国有",
+        "40",
+        "3",
+        "",
         "",
         "",
     ],
@@ -371,7 +387,7 @@ def test_seeded_pii_never_reaches_outputs(tmp_path: Path, suffix: str) -> None:
     res = ingest_city_survey(
         path, "suqian", "宿迁市", SEED_COLUMNS, IngestOptions(survey_year=2025), b"k"
     )
-    assert (res.n_accepted, res.n_rejected) == (2, 1)
+    assert (res.n_accepted, res.n_rejected) == (2, 2)
     out_survey, out_rejects = tmp_path / "survey.parquet", tmp_path / "rejects.csv"
     write_survey_ingest(res, out_survey, out_rejects)
     tables = {
@@ -388,8 +404,7 @@ def test_seeded_pii_never_reaches_outputs(tmp_path: Path, suffix: str) -> None:
     assert accepted.loc[2, "difficulty_text"] == (
         "[姓名]反映[企业名称]缺人，电话[手机号]，微信[微信号]"
     )
-    assert accepted.loc[3, "chain"] == "新能源（联系人[姓名] [手机号]）"
-    assert accepted.loc[3, "chain_id"] == "suqian|新能源（联系人[姓名] [手机号]）"
+    assert accepted.loc[3, "chain_id"] == "suqian|新能源"
     assert accepted.loc[3, "difficulty_text"] == (
         "请联系负责人[姓名]，QQ [QQ号]，座机[电话]，或找[姓名]"
     )
@@ -398,3 +413,5 @@ def test_seeded_pii_never_reaches_outputs(tmp_path: Path, suffix: str) -> None:
     assert shown["employees"] == "[邮箱]"
     assert shown["coverage_1"] == "[手机号]"
     assert shown["alliance_type"] == "[姓名]负责"
+    assert shown["chain"] == "新能源（联系人[姓名] [手机号]）"  # quarantined, shown masked
+    assert set(res.rejects.loc[res.rejects["variable"] == "chain", "raw_row"]) == {5}

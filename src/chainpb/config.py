@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from chainpb.errors import ConfigError
+from chainpb.errors import ChainpbError, ConfigError
 
 CITY_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 EXAMPLE_DIR = Path("resources") / "example"
@@ -364,3 +364,48 @@ def check_config(
     validate_against_schema(config, schema, what=f"配置 config ({source})")
     cities(config, project_dir)  # path and key checks
     return config
+
+
+def _merge_over(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Nested dicts merged key by key, other values replaced — as Snakemake merges
+    ``--configfile`` files over the ``configfile:`` of the Snakefile."""
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge_over(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m chainpb.config [FILE ...]``: check config/config.yaml with the files given
+    merged over it, as ``snakemake --configfile FILE ...`` would read them.
+
+    Snakemake reads ``--configfile`` files itself before the Snakefile runs, so a file in GBK or
+    with a YAML tag gets Snakemake's own message (a raw UnicodeDecodeError, or "not valid JSON or
+    YAML" with no line). This command gives the bilingual message with the line instead.
+    """
+    import sys
+
+    files = list(sys.argv[1:] if argv is None else argv)
+    try:
+        config = load_yaml("config/config.yaml")
+        for name in files:
+            override = load_yaml(name)
+            if not isinstance(override, Mapping):
+                raise ConfigError(
+                    f"配置文件 {name} 的顶层应是「键: 值」形式的映射",
+                    f"configuration file {name} must be a mapping of keys at the top level",
+                )
+            _merge_over(config, override)
+        schema = load_yaml("workflow/schemas/config.schema.yaml")
+        check_config(config, schema, ".", source=" + ".join(["config/config.yaml", *files]))
+    except ChainpbError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"配置无误 / configuration OK: {' + '.join(['config/config.yaml', *files])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -31,7 +31,7 @@ from chainpb.ingest.spec import (
     SURVEY_KEY_COLUMNS,
     VARIABLES,
 )
-from chainpb.ingest.validate import map_columns, validate_rows
+from chainpb.ingest.validate import MappedSurvey, ValidatedRows, map_columns, validate_rows
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,54 @@ def _mask_values(values: pd.DataFrame, masker: PiiMasker) -> pd.DataFrame:
     return values
 
 
+def _quarantine_chains_with_personal_data(
+    checked: ValidatedRows, masker: PiiMasker, mapped: MappedSurvey, city_key: str, file: str
+) -> ValidatedRows:
+    """Rows whose chain cell holds a name, phone, ID number or e-mail go to rejects.
+
+    Decision (issue 10): the chain is the cluster of the models and part of ``chain_id``. A
+    masked cell such as 新能源（联系人[姓名] [手机号]） would still be a chain of its own — one firm
+    in a cluster nobody declared — so the row is quarantined (the reject shows the masked value)
+    and the researcher corrects the chain name in the raw file.
+    """
+    chains = checked.values["chain"].tolist() if "chain" in checked.values.columns else []
+    bad = [i for i, c in enumerate(chains) if isinstance(c, str) and masker(c) != c]
+    if not bad:
+        return checked
+    header = mapped.header_of.get("chain", "chain")
+    records = []
+    for i in bad:
+        shown = masker(chains[i])
+        records.append(
+            {
+                "city_key": city_key,
+                "file": file,
+                "raw_row": checked.raw_rows[i],
+                "column": header,
+                "variable": "chain",
+                "value": shown,
+                "reason_zh": f"「{header}」一栏含有个人信息（姓名、电话、证件号或邮箱，已隐去）："
+                f"「{shown}」；产业链一栏只应写链名，请在原表中改正",
+                "reason_en": f"the {header} cell holds personal data (a name, phone, ID number or "
+                f"e-mail, masked): '{shown}'; the chain cell should hold the chain's name only — "
+                "correct it in the raw file",
+            }
+        )
+    keep = [i for i in range(len(chains)) if i not in set(bad)]
+    rejects = pd.concat(
+        [checked.rejects, pd.DataFrame(records, columns=list(REJECT_COLUMNS))],
+        ignore_index=True,
+    )
+    rejects = rejects.sort_values(["raw_row"], kind="stable").reset_index(drop=True)
+    return ValidatedRows(
+        values=checked.values.iloc[keep].reset_index(drop=True),
+        raw_rows=tuple(checked.raw_rows[i] for i in keep),
+        rejects=rejects,
+        n_raw=checked.n_raw,
+        n_rejected_rows=checked.n_rejected_rows + len(bad),
+    )
+
+
 def ingest_city_survey(
     path: str | os.PathLike[str],
     city_key: str,
@@ -119,7 +167,9 @@ def ingest_city_survey(
     file = display_path if display_path is not None else str(path)
     mapped = map_columns(raw, column_map)
     checked = validate_rows(mapped, city_key, options, file=file)
-    values = _mask_values(checked.values, PiiMasker.from_table(mapped.data))
+    masker = PiiMasker.from_table(mapped.data)
+    checked = _quarantine_chains_with_personal_data(checked, masker, mapped, city_key, file)
+    values = _mask_values(checked.values, masker)
     n = len(checked.raw_rows)
     columns: dict[str, pd.Series] = {
         "city_key": pd.Series([city_key] * n, dtype="str"),
