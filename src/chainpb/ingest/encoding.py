@@ -16,7 +16,9 @@ the bytes alone, never from the file name, in this order:
    encoding would garble the other part silently;
 5. strict GB18030 (a superset of GBK and GB2312) and strict Big5: if only one decodes it is
    chosen; if both do (Big5 bytes are nearly always valid GB18030, and read as mojibake), the
-   maintained detector charset-normalizer chooses the one whose text is less chaotic.
+   one whose characters are more frequent in Chinese (mean log frequency in jieba's dictionary,
+   after traditional → simplified) — right even for a two-character text, where the maintained
+   detector charset-normalizer is not; charset-normalizer decides a near tie.
 
 If none decodes, the error names the file, the line (counted from 1, as an editor shows it) and
 the byte offset of the first byte that is not valid, taken from the attempt that got furthest.
@@ -26,7 +28,9 @@ were read.
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import os
 from pathlib import Path
 
@@ -90,13 +94,56 @@ def detect_encoding_bytes(data: bytes, source: str | os.PathLike[str] = "<bytes>
 
 
 def _choose(data: bytes, candidates: list[str]) -> str:
-    """The candidate charset-normalizer finds least chaotic; GB18030 when it cannot tell."""
+    """The candidate whose text reads most like Chinese (see :func:`_plausibility`).
+
+    charset-normalizer alone is right on long texts but not on short ones: 联盟 or 企业书记 in
+    GBK was read as Big5 (羛幅, わ珛抎暮). The mean log frequency of the decoded characters
+    separates the two at any length (a wrong decoding yields rare characters, kana and private
+    use code points); charset-normalizer decides only a tie.
+    """
+    scores = {name: _plausibility(data.decode(name)) for name in candidates}
+    ranked = sorted(candidates, key=lambda name: scores[name], reverse=True)
+    if len(ranked) > 1 and scores[ranked[0]] - scores[ranked[1]] > _TIE:
+        return ranked[0]
     from charset_normalizer import from_bytes
 
     best = from_bytes(data, cp_isolation=candidates).best()
     if best is not None and best.encoding in candidates:
         return best.encoding
     return "gb18030" if "gb18030" in candidates else candidates[0]
+
+
+_TIE = 0.5  # nats of mean log frequency; real/garbled pairs differ by 3 or more
+
+
+@functools.lru_cache(maxsize=1)
+def _char_log_frequency() -> tuple[dict[str, float], float]:
+    """log relative frequency of each simplified character in jieba's bundled dictionary (the
+    word counts of its corpus, summed over the words a character occurs in), and the log
+    frequency given to a character the dictionary does not hold."""
+    import jieba
+
+    counts: dict[str, int] = {}
+    dictionary = Path(jieba.__file__).with_name("dict.txt")
+    with dictionary.open(encoding="utf-8") as fh:
+        for line in fh:
+            word, count = line.split(" ", 2)[:2]
+            for char in word:
+                counts[char] = counts.get(char, 0) + int(count)
+    total = float(sum(counts.values()))
+    return {c: math.log((n + 1) / total) for c, n in counts.items()}, math.log(1 / total)
+
+
+def _plausibility(text: str) -> float:
+    """Mean log frequency of the non-ASCII characters of ``text`` after traditional →
+    simplified conversion (Big5 text is traditional); 0 when there is none."""
+    from opencc import OpenCC
+
+    chars = [c for c in OpenCC("t2s").convert(text) if ord(c) > 0x7F and not c.isspace()]
+    if not chars:
+        return 0.0
+    log_freq, unseen = _char_log_frequency()
+    return sum(log_freq.get(c, unseen) for c in chars) / len(chars)
 
 
 def _refuse_mixed(data: bytes, source: str | os.PathLike[str]) -> None:
