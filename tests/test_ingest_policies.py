@@ -136,9 +136,9 @@ def test_undecodable_policy_text(tmp_path: Path) -> None:
 
 def test_unsupported_listed_file(tmp_path: Path) -> None:
     folder = make_folder(tmp_path)
-    (folder / "e.pdf").write_bytes(b"%PDF")
+    (folder / "e.doc").write_bytes(b"\xd0\xcf\x11\xe0")  # .pdf is read since issue 12; .doc not
     with (folder / "manifest.csv").open("ab") as handle:
-        handle.write("e.pdf,PDF文件,某部门,2024-01-01\n".encode("gbk"))
+        handle.write("e.doc,旧版Word文件,某部门,2024-01-01\n".encode("gbk"))
     with pytest.raises(InputError, match="unsupported policy file type"):
         read_policy_folder(folder, "suqian", "宿迁市")
 
@@ -179,7 +179,11 @@ def test_unread_files_are_named_in_the_log(tmp_path: Path, caplog) -> None:
         for n in ("archive", "d_rules.pdf", "e_old.DOC", "notes.xlsx", "~$opinion.docx")
     ]
     pdf = lines[1]
-    assert ".pdf 文件不被读取（只读 .txt 和 .docx）" in pdf and "save it as .docx or .txt" in pdf
+    # Since issue 12 a .pdf is read when listed; an unlisted one is named, not an error.
+    assert (
+        ".pdf 文件未在 manifest.csv 中列出，不读取" in pdf
+        and "unless listed in manifest.csv" in pdf
+    )
     assert ".doc files are not read" in lines[2]  # suffix compared case-insensitively
     assert "不是政策文档（.xlsx）" in lines[3] and "not a policy document (.xlsx)" in lines[3]
     assert "Office 临时锁文件" in lines[4] and "子文件夹" in lines[0]

@@ -33,6 +33,10 @@ rule ingest_policies:
         files=policy_files,
     output:
         policies="results/{city}/ingest/policies.parquet",
+        # lines removed per document and rule (documents.cleaning), to check nothing of substance went
+        cleaning="results/{city}/ingest/cleaning.csv",
+        # documents dropped as duplicates of an earlier one (documents.dedup)
+        dedup="results/{city}/ingest/dedup.csv",
     log:
         "logs/{city}/ingest_policies.log",
     params:
@@ -40,6 +44,7 @@ rule ingest_policies:
         city_name=lambda wc: city_of(wc).name,
         # None: the city has no policy texts (an empty table, "no policy texts" in the tables)
         folder=lambda wc: policy_folder(wc),
+        documents=config["documents"],
     script:
         "../../scripts/ingest_policies.py"
 

@@ -1,19 +1,27 @@
 """Policy documents of one city: a folder with ``manifest.csv`` (file,title,issuer,date) and the
-documents it lists (.txt in any encoding of :mod:`.encoding`, or .docx).
+documents it lists: .txt in any encoding of :mod:`.encoding`, .docx, .pdf with a text layer, and
+saved web pages .html/.htm (readers in :mod:`chainpb.ingest.documents`).
 
-The manifest and the folder must agree exactly: a manifest row whose file is absent, or a
-.txt/.docx that the manifest does not list, stops the run with both names — a silently skipped
-policy would bias the city's emphasis measure. Every other file in the folder (.pdf, .doc,
-spreadsheets, Office lock files ``~$*.docx``, hidden files, sub-folders) is not read, and each is
-named in the ingest log with the reason (:func:`skipped_files`), so a policy saved as .pdf does
-not vanish unseen. A listed document whose text is empty (0 bytes, or only whitespace) stops the
-run: an empty text would count as a policy that says nothing.
+The manifest and the folder must agree: a manifest row whose file is absent, or a .txt/.docx
+that the manifest does not list, stops the run with both names — a silently skipped policy would
+bias the city's emphasis measure. A .pdf/.html/.htm that the manifest does not list is not read
+(it is often the original of a listed .docx, saved when only .txt/.docx were read) and is named
+in the ingest log, as is every other file in the folder (.doc, spreadsheets, Office lock files
+``~$*.docx``, hidden files, sub-folders; :func:`skipped_files`). A listed document whose text is
+empty (0 bytes, or only whitespace) stops the run: an empty text would count as a policy that
+says nothing. Listed PDFs without a text layer (scans) stop the run together, each named as
+needing OCR.
 
 Text of a .docx is its body in document order: each paragraph one line, each table row one line
-with its cells joined by "；" (merged cells once). Every text is normalised
-(:func:`chainpb.text.normalize.normalize_text`) and PII-masked; ``n_chars`` counts the
-normalised text. The manifest's title and issuer are masked too: a clerk may type a contact
-(市委组织部（联系人张伟 13812345678）) into them, and they reach the report.
+with its cells joined by "；" (merged cells once). A PDF's text is its text layer page by page,
+with the lines the PDF wrapped rejoined after cleaning; a web page's is its main text, and its
+title and date fill a manifest row whose title or date is blank. Every text is normalised
+(:func:`chainpb.text.normalize.normalize_text`), cleaned of boilerplate lines (config
+``documents.cleaning``; counted per document in the cleaning report) and PII-masked; ``n_chars``
+counts the final text. Documents that duplicate one listed before them (config
+``documents.dedup``) are dropped and reported. The manifest's title and issuer are masked too: a
+clerk may type a contact (市委组织部（联系人张伟 13812345678）) into them, and they reach the
+report.
 """
 
 from __future__ import annotations
@@ -22,11 +30,21 @@ import csv
 import io
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from chainpb.errors import InputError, Location
+from chainpb.ingest.documents.cleaning import (
+    TOTAL_RULE,
+    CleaningRules,
+    clean_pages,
+    cleaning_report,
+)
+from chainpb.ingest.documents.dedup import DedupSettings, find_duplicates
+from chainpb.ingest.documents.html import read_html
+from chainpb.ingest.documents.pdf import NeedsOcr, join_wrapped_lines, read_pdf_pages
 from chainpb.ingest.encoding import read_text_auto
 from chainpb.ingest.privacy import mask_pii
 from chainpb.ingest.readers import sniff_delimiter
@@ -45,10 +63,13 @@ POLICY_COLUMNS = (
     "text",
     "n_chars",
 )
-DOCUMENT_SUFFIXES = (".txt", ".docx")
+DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+# Documents that must be listed in manifest.csv; an unlisted .pdf/.html/.htm is only logged.
+STRICT_SUFFIXES = (".txt", ".docx")
+PAGED_SUFFIXES = (".pdf",)
 CELL_SEPARATOR = "；"
 # Formats a policy often arrives in that the reader does not take, with what to do instead.
-CONVERTIBLE_SUFFIXES = (".pdf", ".doc", ".wps", ".rtf", ".odt", ".html", ".htm")
+CONVERTIBLE_SUFFIXES = (".doc", ".wps", ".rtf", ".odt")
 
 log = logging.getLogger(__name__)  # a child of "chainpb": lands in the rule's log file
 
@@ -90,19 +111,45 @@ def read_docx_text(path: str | os.PathLike[str]) -> str:
     return "\n".join(lines)
 
 
-def read_policy_text(path: str | os.PathLike[str]) -> str:
-    """Raw text of one policy document (.txt in a detected encoding, or .docx)."""
+@dataclass(frozen=True)
+class RawDocument:
+    """A document as read, before normalisation: its pages (one for all but PDFs), and the
+    title and date the document itself carries ("" when none; web pages only)."""
+
+    pages: list[str]
+    title: str = ""
+    date: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.pages)
+
+
+def read_policy_document(path: str | os.PathLike[str]) -> RawDocument:
+    """One policy document (.txt in a detected encoding, .docx, .pdf, .html/.htm), unnormalised."""
     path = Path(path)
-    if path.suffix.lower() == ".docx":
-        return read_docx_text(path)
-    if path.suffix.lower() == ".txt":
-        return read_text_auto(path)[0]
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return RawDocument([read_docx_text(path)])
+    if suffix == ".txt":
+        return RawDocument([read_text_auto(path)[0]])
+    if suffix == ".pdf":
+        return RawDocument(read_pdf_pages(path))
+    if suffix in (".html", ".htm"):
+        page = read_html(path)
+        return RawDocument([page.text], title=page.title, date=page.date)
     raise InputError(
         Location(str(path)),
-        f"不支持的政策文件类型「{path.suffix}」；支持 .txt 和 .docx（.doc/.pdf 请先另存为 .docx 或 .txt）。",
-        f"unsupported policy file type '{path.suffix}'; supported: .txt and .docx "
-        "(save .doc/.pdf as .docx or .txt first).",
+        f"不支持的政策文件类型「{path.suffix}」；支持 .txt、.docx、.pdf、.html/.htm"
+        "（.doc/.wps 请先另存为 .docx）。",
+        f"unsupported policy file type '{path.suffix}'; supported: .txt, .docx, .pdf, "
+        ".html/.htm (save .doc/.wps as .docx first).",
     )
+
+
+def read_policy_text(path: str | os.PathLike[str]) -> str:
+    """Raw text of one policy document (pages of a PDF joined by line breaks, uncleaned)."""
+    return read_policy_document(path).text
 
 
 def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -135,25 +182,26 @@ def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["raw_row", *MANIFEST_COLUMNS])
 
 
-def _is_document(path: Path) -> bool:
+def _is_document(path: Path, suffixes: tuple[str, ...] = DOCUMENT_SUFFIXES) -> bool:
     return (
-        path.is_file()
-        and path.suffix.lower() in DOCUMENT_SUFFIXES
-        and not path.name.startswith(("~$", "."))
+        path.is_file() and path.suffix.lower() in suffixes and not path.name.startswith(("~$", "."))
     )
 
 
-def skipped_files(folder: Path) -> list[tuple[str, str, str]]:
+def skipped_files(
+    folder: Path, listed: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[str, str, str]]:
     """Files (and sub-folders) of ``folder`` the reader does not take: (name, reason zh, en).
 
-    manifest.csv and the .txt/.docx documents are read (an unlisted document is an error
-    elsewhere); everything else is reported here, sorted by name.
+    manifest.csv and the listed documents are read, and an unlisted .txt/.docx is an error
+    elsewhere; everything else is reported here, sorted by name — an unlisted .pdf/.html/.htm
+    too (``listed``: the file names in manifest.csv).
     """
     out: list[tuple[str, str, str]] = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         name = path.name
         suffix = path.suffix.lower()
-        if name == MANIFEST_NAME or _is_document(path):
+        if name == MANIFEST_NAME or _is_document(path, STRICT_SUFFIXES) or name in listed:
             continue
         if path.is_dir():
             reason = ("子文件夹，不读取其中的文件", "a sub-folder; its files are not read")
@@ -161,12 +209,19 @@ def skipped_files(folder: Path) -> list[tuple[str, str, str]]:
             reason = ("Office 临时锁文件，忽略", "an Office lock file; ignored")
         elif name.startswith("."):
             reason = ("隐藏文件，忽略", "a hidden file; ignored")
+        elif _is_document(path):
+            reason = (
+                f"{suffix} 文件未在 manifest.csv 中列出，不读取；如是政策文本，请在 manifest.csv 中"
+                "补充一行（file,title,issuer,date）",
+                f"{suffix} files are not read unless listed in manifest.csv; if it is a policy "
+                "text, add a row (file,title,issuer,date)",
+            )
         elif suffix in CONVERTIBLE_SUFFIXES:
             reason = (
-                f"{suffix} 文件不被读取（只读 .txt 和 .docx）；如是政策文本，请另存为 .docx 或 .txt，"
-                "并在 manifest.csv 中列出",
-                f"{suffix} files are not read (only .txt and .docx); if it is a policy text, "
-                "save it as .docx or .txt and list it in manifest.csv",
+                f"{suffix} 文件不被读取（读取 .txt、.docx、.pdf、.html）；如是政策文本，请另存为 "
+                ".docx 或 .txt，并在 manifest.csv 中列出",
+                f"{suffix} files are not read (read: .txt, .docx, .pdf, .html); if it is a policy "
+                "text, save it as .docx or .txt and list it in manifest.csv",
             )
         else:
             reason = (
@@ -199,10 +254,56 @@ def no_policies() -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class PolicyIngest:
+    """The policies table of a city with the two reports of its reading.
+
+    ``cleaning``: :func:`chainpb.ingest.documents.cleaning.cleaning_report` of every document
+    read (also those then dropped as duplicates); ``duplicates``:
+    :func:`chainpb.ingest.documents.dedup.find_duplicates` (one row per dropped document).
+    """
+
+    table: pd.DataFrame
+    cleaning: pd.DataFrame
+    duplicates: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> PolicyIngest:
+        """A city without policy texts: the empty table and empty reports (every column)."""
+        return cls(no_policies(), cleaning_report([]), find_duplicates([], [], [], DedupSettings()))
+
+    @property
+    def lines_removed(self) -> int:
+        """Lines the cleaning filter removed, all documents together."""
+        totals = self.cleaning.loc[self.cleaning["rule"] == TOTAL_RULE, "lines_removed"]
+        return int(totals.sum())
+
+
 def read_policy_folder(
-    folder: str | os.PathLike[str], city_key: str, city_name: str
+    folder: str | os.PathLike[str],
+    city_key: str,
+    city_name: str,
+    cleaning: CleaningRules | None = None,
+    dedup: DedupSettings | None = None,
 ) -> pd.DataFrame:
-    """All policy documents of one city as the policies.parquet table, sorted by doc_id."""
+    """All policy documents of one city as the policies.parquet table, sorted by doc_id.
+
+    Without ``cleaning`` only the running headers and footers of PDFs are removed (no line
+    rules: their patterns live in config); without ``dedup`` no document is dropped.
+    """
+    return ingest_policy_folder(folder, city_key, city_name, cleaning, dedup).table
+
+
+def ingest_policy_folder(
+    folder: str | os.PathLike[str],
+    city_key: str,
+    city_name: str,
+    cleaning: CleaningRules | None = None,
+    dedup: DedupSettings | None = None,
+) -> PolicyIngest:
+    """Read, clean and deduplicate one city's policy folder (see the module docstring)."""
+    cleaning = cleaning if cleaning is not None else CleaningRules()
+    dedup = dedup if dedup is not None else DedupSettings(enabled=False)
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(
@@ -232,7 +333,7 @@ def read_policy_folder(
                 f"清单列出的文件 {folder / name} 不存在。",
                 f"the listed file {folder / name} does not exist.",
             )
-    on_disk = sorted(p.name for p in folder.iterdir() if _is_document(p))
+    on_disk = sorted(p.name for p in folder.iterdir() if _is_document(p, STRICT_SUFFIXES))
     unlisted = [name for name in on_disk if name not in listed]
     if unlisted:
         raise InputError(
@@ -242,10 +343,12 @@ def read_policy_folder(
             f"{', '.join(str(folder / n) for n in unlisted)} in the folder is not listed in "
             "manifest.csv; add a row (file,title,issuer,date) or move the file away.",
         )
-    for name, reason_zh, reason_en in skipped_files(folder):
+    for name, reason_zh, reason_en in skipped_files(folder, set(listed)):
         log.warning("未读取 not read: %s — %s / %s", folder / name, reason_zh, reason_en)
     stems: dict[str, str] = {}
     rows = []
+    cleaned_docs = []
+    scans: list[NeedsOcr] = []
     for record in manifest.to_dict("records"):
         name = record["file"]
         doc_id = f"{city_key}-{Path(name).stem}"
@@ -256,25 +359,91 @@ def read_policy_folder(
                 f"'{name}' and '{stems[doc_id]}' share a file stem, so their doc_id would clash.",
             )
         stems[doc_id] = name
-        raw = read_policy_text(folder / name)
-        _check_not_empty(folder / name, raw)
-        text = mask_pii(normalize_text(raw))
+        try:
+            raw = read_policy_document(folder / name)
+        except NeedsOcr as scan:
+            scans.append(scan)  # all scans are named together below
+            continue
+        _check_not_empty(folder / name, raw.text)
+        cleaned = clean_pages([normalize_text(page) for page in raw.pages], cleaning)
+        cleaned_docs.append((doc_id, name, cleaned))
+        if Path(name).suffix.lower() in PAGED_SUFFIXES:
+            text = "\n".join(join_wrapped_lines(cleaned.lines))
+        else:
+            text = cleaned.text
+        if not text:
+            raise InputError(
+                Location(str(folder / name)),
+                "清理后没有文字：每一行都被 documents.cleaning 的规则去除了"
+                f"（{', '.join(cleaned.lines_removed)}）；请检查规则或文件。",
+                "no text is left after cleaning: every line was removed by the rules of "
+                f"documents.cleaning ({', '.join(cleaned.lines_removed)}); check the rules or the "
+                "file.",
+            )
+        text = mask_pii(text)
+        title, date = record["title"], record["date"]
+        if not title and raw.title:
+            title = raw.title
+            log.info("标题取自文件 title taken from the document: %s — %s", name, raw.title)
+        if not date and raw.date:
+            date = raw.date
+            log.info("日期取自文件 date taken from the document: %s — %s", name, raw.date)
         rows.append(
             {
                 "city_key": city_key,
                 "city_name": city_name,
                 "doc_id": doc_id,
                 "file": name,
-                "title": mask_pii(normalize_text(record["title"])),
+                "title": mask_pii(normalize_text(title)),
                 "issuer": mask_pii(normalize_text(record["issuer"])),
-                "date": normalize_text(record["date"]),
+                "date": normalize_text(date),
                 "text": text,
                 "n_chars": len(text),
             }
         )
+    if scans:
+        raise _needs_ocr(folder, scans)
+    report = cleaning_report(cleaned_docs)
+    for _doc_id, name, cleaned in cleaned_docs:
+        if cleaned.lines_removed:
+            log.info(
+                "清理 cleaned: %s — 去除 removed %d 行 lines, %d 字 characters (%s)",
+                name,
+                sum(cleaned.lines_removed.values()),
+                sum(cleaned.chars_removed.values()),
+                ", ".join(f"{r} {n}" for r, n in cleaned.lines_removed.items()),
+            )
+    duplicates = find_duplicates(
+        [r["doc_id"] for r in rows], [r["file"] for r in rows], [r["text"] for r in rows], dedup
+    )
+    for dup in duplicates.to_dict("records"):
+        log.warning(
+            "重复文档，已去除 duplicate dropped: %s — 与 duplicates %s（保留 kept），"
+            "相似度 similarity %.4f (%s)",
+            dup["dropped_file"],
+            dup["kept_file"],
+            dup["similarity"],
+            dup["kind"],
+        )
+    dropped = set(duplicates["dropped"])
+    rows = [r for r in rows if r["doc_id"] not in dropped]
     if not rows:
-        return no_policies()
+        return PolicyIngest(no_policies(), report, duplicates)
     table = pd.DataFrame(rows, columns=list(POLICY_COLUMNS))
     for column in POLICY_COLUMNS:
         table[column] = table[column].astype("int64" if column == "n_chars" else "str")
-    return table.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    table = table.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    return PolicyIngest(table, report, duplicates)
+
+
+def _needs_ocr(folder: Path, scans: list[NeedsOcr]) -> InputError:
+    names_zh = "、".join(f"{s.path.name}（{s.n_pages} 页）" for s in scans)
+    names_en = ", ".join(f"{s.path.name} ({s.n_pages} page(s))" for s in scans)
+    return InputError(
+        Location(str(folder)),
+        f"以下 PDF 没有文字层（扫描件或图片），需要先做 OCR 文字识别：{names_zh}。请用 WPS/Adobe "
+        "Acrobat 的“识别文字”或 ocrmypdf 生成带文字层的 PDF（或另存为 .docx）后替换原文件。",
+        f"these PDFs have no text layer (scans or images) and need OCR first: {names_en}. Make a "
+        "PDF with a text layer with WPS/Adobe Acrobat 'recognise text' or ocrmypdf (or save it as "
+        ".docx) and replace the file.",
+    )
