@@ -7,6 +7,13 @@ same text: (1) normalise + segment (``normalize_text`` + ``segment_documents``),
 (``code_tokens`` on the stored token table), (3) plain ``jieba.lcut`` of the normalised texts as
 a reference. Prints MB/s (UTF-8 bytes of the normalised text / median seconds) and how much
 coding adds to segmentation time (target: <= 15 %).
+
+Then (skip with ``--no-backends``) the two segmentation backends of ``text.segmenter`` side
+by side on the same normalised texts, runs interleaved so that load from other jobs falls on
+both alike: ``segment_documents`` with jieba and with rjieba (the token table the workflow
+writes), the plain tokenizers with the same domain dictionary (jieba's private ``Tokenizer.cut``
+and ``rjieba.Jieba.cut`` after ``add_word``), whether the two token tables are identical, and
+coding time as a share of the rjieba segmentation.
 """
 
 from __future__ import annotations
@@ -25,11 +32,12 @@ import pandas as pd
 from chainpb.text.codebook import load_codebook
 from chainpb.text.coding import code_tokens
 from chainpb.text.normalize import normalize_text
-from chainpb.text.segment import Segmenter, segment_documents
+from chainpb.text.segment import BACKENDS, Segmenter, read_user_dict, segment_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 CACHE = ROOT / ".cache" / "jieba"
+USER_DICT = ROOT / "config/dictionaries/domain_dict.txt"
 
 
 def load_raw() -> list[str]:
@@ -71,6 +79,7 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-backends", action="store_true", help="skip the jieba/rjieba table")
     args = parser.parse_args()
 
     raw = load_raw()
@@ -101,6 +110,55 @@ def main() -> None:
     print(f"  coding              : {t_code:7.2f} s  {mb / t_code:6.3f} MB/s")
     print(f"  plain jieba.lcut    : {t_lcut:7.2f} s  {mb / t_lcut:6.3f} MB/s")
     print(f"  coding adds {100 * t_code / t_seg:.1f} % to segmentation time (target <= 15 %)")
+    if not args.no_backends:
+        compare_backends(df, mb, args.runs)
+
+
+def compare_backends(df: pd.DataFrame, mb: float, runs: int) -> None:
+    """jieba vs rjieba on the same normalised texts; runs interleaved; median of ``runs``."""
+    from importlib.metadata import version
+
+    import rjieba
+
+    segs = {b: Segmenter(CACHE, USER_DICT, backend=b) for b in BACKENDS}
+    for seg in segs.values():
+        seg.tokens("预热")
+    rust = rjieba.Jieba()
+    for word, freq, pos in read_user_dict(USER_DICT):
+        rust.add_word(word, freq, pos)
+    py_tok = segs["jieba"].tokenizer
+    texts = df["text"].tolist()
+    variants = {
+        "segment_documents, jieba": lambda: segment_documents(df, "doc_id", "text", segs["jieba"]),
+        "segment_documents, rjieba": lambda: segment_documents(
+            df, "doc_id", "text", segs["rjieba"]
+        ),
+        "plain jieba Tokenizer.cut (domain dict)": lambda: [list(py_tok.cut(t)) for t in texts],
+        "plain rjieba.Jieba.cut (domain dict)": lambda: [rust.cut(t) for t in texts],
+    }
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    out: dict[str, object] = {}
+    for _ in range(runs):
+        for name, fn in variants.items():
+            t0 = time.perf_counter()
+            out[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    tok_j, tok_r = out["segment_documents, jieba"], out["segment_documents, rjieba"]
+    compiled = load_codebook(ROOT / "config" / "codebook.yaml").compile(segs["rjieba"])
+    doc_texts = dict(zip(df["doc_id"], df["text"], strict=True))
+    t_code, _ = timed(lambda: code_tokens(tok_r, compiled, doc_texts), runs)
+    base = med["segment_documents, jieba"]
+    print(f"\nbackends (rjieba {version('rjieba')}), median of {runs}:")
+    print("| segmentation | median s | MB/s | speed-up vs jieba segment_documents |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, t in med.items():
+        print(f"| {name} | {t:.2f} | {mb / t:.3f} | {base / t:.1f}× |")
+    print(f"token tables identical: {tok_j.equals(tok_r)} ({len(tok_j)} / {len(tok_r)} tokens)")
+    print(
+        f"coding {t_code:.2f} s adds {100 * t_code / med['segment_documents, rjieba']:.1f} % "
+        "to rjieba segmentation (segment_documents, normalisation excluded)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
 codebook = load_codebook(sm.input.codebook)
-segmenter = Segmenter(sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords)
+segmenter = Segmenter(
+    sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords, backend=sm.params.segmenter
+)
 hits, units = code_source(
     pd.read_parquet(sm.input.tokens),
     pd.read_parquet(sm.input.table),

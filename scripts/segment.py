@@ -10,7 +10,9 @@ from chainpb.text.stage import segment_source
 sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
-segmenter = Segmenter(sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords)
+segmenter = Segmenter(
+    sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords, backend=sm.params.segmenter
+)
 tokens = segment_source(
     pd.read_parquet(sm.input.table), sm.params.source, segmenter, sm.params.unit
 )

@@ -12,7 +12,9 @@ sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
 gold = read_golds(sm.input.gold)
-segmenter = Segmenter(sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords)
+segmenter = Segmenter(
+    sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords, backend=sm.params.segmenter
+)
 measure, coder = supervised_measure(
     gold,
     pd.read_parquet(sm.input.survey),

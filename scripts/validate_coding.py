@@ -11,7 +11,9 @@ log = script_logger(sm.log[0])
 
 gold = read_golds(sm.input.gold)
 codebook = load_codebook(sm.input.codebook)
-segmenter = Segmenter(sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords)
+segmenter = Segmenter(
+    sm.params.cache_dir, sm.input.user_dict, sm.input.stopwords, backend=sm.params.segmenter
+)
 result = validate_codebook(
     gold,
     codebook,

@@ -20,6 +20,7 @@ rule segment:
         source=lambda wc: wc.source,
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
     script:
         "../../scripts/segment.py"
 
@@ -42,6 +43,7 @@ rule code_text:
         source=lambda wc: wc.source,
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
         context_gate=lambda wc: TEXT["context"]["gate"][wc.source],
         context_window=TEXT["context"]["window"],
     script:
@@ -84,6 +86,7 @@ rule supervised_measure:
     params:
         seed=config["seed"],
         cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
         cv_folds=TEXT["supervised"]["cv_folds"],
         hybrid_min_probability=TEXT["supervised"]["hybrid_min_probability"],
     script:
@@ -115,6 +118,7 @@ rule validate_coding:
     params:
         seed=config["seed"],
         cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
         cv_folds=TEXT["supervised"]["cv_folds"],
         hybrid_min_probability=TEXT["supervised"]["hybrid_min_probability"],
         context=TEXT["context"],

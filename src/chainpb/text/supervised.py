@@ -52,15 +52,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.pipeline import FeatureUnion, Pipeline
+
+# scikit-learn is imported inside the functions that use it: every text job imports this
+# module through chainpb.text.stage, and only the supervised and validation rules need it.
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.pipeline import Pipeline
 
 from chainpb.errors import ChainpbError
 from chainpb.labels import CATEGORIES
@@ -164,6 +166,9 @@ class ConstantClassifier:
 
 def make_pipeline(seed: int, c: float = DEFAULT_C, min_df: int = DEFAULT_MIN_DF) -> Pipeline:
     """Character + word TF-IDF and logistic regression: the uncalibrated model of one category."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, Pipeline
 
     def tfidf(analyzer: Any) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -262,6 +267,9 @@ def _fit_classifier(
     calibrate = calibrate and _minority(y) >= CALIBRATION_FOLDS
 
     def build(min_df: int) -> Any:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.model_selection import StratifiedKFold
+
         model = make_pipeline(seed, c, min_df)
         if not calibrate:
             return model
@@ -288,6 +296,8 @@ def _positive_probability(model: Any, documents: list[Document]) -> np.ndarray:
 
 def fold_splitter(y: np.ndarray, n_splits: int, seed: int) -> StratifiedKFold | KFold:
     """The cross-validation splitter for one category's labels (see the module docstring)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     n = len(y)
     if n < 2:
         raise ChainpbError(
@@ -355,6 +365,8 @@ def _fit_category(
 ) -> CategoryFit:
     # With at least MIN_CALIBRATION_CLASS (6) units of the rarer class, every training part of
     # the threshold cross-validation keeps at least 3 of them (one per calibration fold).
+    from sklearn.calibration import CalibratedClassifierCV
+
     calibrate = _minority(y) >= MIN_CALIBRATION_CLASS
     model = _fit_classifier(documents, y, seed, c, calibrate)
     threshold, cv_f1 = DEFAULT_THRESHOLD, float("nan")
@@ -389,6 +401,8 @@ def _output_frame(
 
 def _model_weights(model: Any) -> pd.Series:
     """Term → weight of the positive class; averaged over the members of a calibrated model."""
+    from sklearn.calibration import CalibratedClassifierCV
+
     members = (
         [cc.estimator for cc in model.calibrated_classifiers_]
         if isinstance(model, CalibratedClassifierCV)
