@@ -26,6 +26,7 @@ include: "workflow/rules/measures.smk"
 include: "workflow/rules/check.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/present.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:

@@ -4,7 +4,7 @@ import pandas as pd
 from matplotlib import pyplot as plt
 
 from chainpb.atomic import save_figure
-from chainpb.present.build import figures_for_paper, paper_config
+from chainpb.present.build import figures_for_paper, paper_config, read_fits
 from chainpb.runlog import script_logger
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
@@ -22,7 +22,7 @@ figures = figures_for_paper(
     kwic=csv(sm.input.kwic),
     reliability=csv(sm.input.reliability),
     analysis=pd.read_parquet(sm.input.analysis),
-    estimates=csv(sm.input.estimates),
+    fits=read_fits(sm.input.fits),
     agreement=csv(sm.input.agreement),
     config=paper_config(sm.params),
 )

@@ -45,4 +45,6 @@ else:
         display_path=os.path.relpath(survey),
     )
 write_survey_ingest(result, sm.output.survey, sm.output.rejects)
-write_json(sm.output.report, survey_report(result))
+# `simulated`: the survey file is the bundled example (config is_example); the Word summary
+# marks every table and figure from it (模拟数据 / SIMULATED).
+write_json(sm.output.report, {**survey_report(result), "simulated": bool(sm.params.is_example)})

@@ -22,13 +22,9 @@ if is_per_city(sm.params.scales):
             city,
             city,
         )
+# Keys only (scale keys, variable names): the present stage labels them in the chosen language.
 tables = validity_tables(
-    analysis,
-    sm.params.scales,
-    sm.params.labels,
-    sm.params.variables,
-    language=sm.params.language,
-    min_items=sm.params.min_items,
+    analysis, sm.params.scales, sm.params.variables, min_items=sm.params.min_items
 )
 for name, table in tables.items():
     write_csv(sm.output[f"{name}_table"], table)

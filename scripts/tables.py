@@ -1,9 +1,15 @@
-"""Snakemake script: journal tables (三线表) as Word, LaTeX and HTML."""
-
-import pandas as pd
+"""Snakemake script: the journal tables (三线表) of the config's `paper:` section, as Word,
+LaTeX and HTML."""
 
 from chainpb.atomic import write_text
-from chainpb.present.build import paper_config, read_fits, read_measure_tables, tables_for_paper
+from chainpb.present.build import (
+    paper_config,
+    read_comparisons,
+    read_fits,
+    read_measure_tables,
+    read_tests,
+    tables_for_paper,
+)
 from chainpb.present.tables import (
     attach_hypothesis_tests,
     table_to_docx,
@@ -19,9 +25,9 @@ measures = read_measure_tables(
     {k: sm.input[k] for k in ("descriptives", "correlations_r", "correlations_p", "reliability")}
 )
 # Each model's linear hypotheses and subgroup comparisons become notes under its table.
-tests = pd.read_csv(sm.input.tests, encoding="utf-8-sig")
-fits = attach_hypothesis_tests(read_fits(sm.input.fits), tests)
-tables = tables_for_paper(fits, measures, paper_config(sm.params))
+fits = attach_hypothesis_tests(read_fits(sm.input.fits), read_tests(sm.input.tests))
+comparisons = read_comparisons(sm.input.comparisons)
+tables = tables_for_paper(fits, measures, paper_config(sm.params), comparisons)
 for name in sorted(k[: -len("_html")] for k in sm.output.keys() if k.endswith("_html")):  # noqa: SIM118 — Namedlist iterates values
     table = tables[name]
     table_to_docx(table, sm.output[f"{name}_docx"])

@@ -257,7 +257,7 @@ def test_efa_kmo_bartlett_and_fornell_larcker_use_the_common_items(data: pd.Data
     #   sc <- function(cols, k) { m <- d[, cols]; ifelse(rowSums(!is.na(m)) >= k,
     #     rowMeans(m, na.rm = TRUE), NA) }; cor(sc(c3, 3), sc(i4, 3), use = "pairwise")
     #   = 0.1736255
-    v = validity_tables(data, PER_CITY, {}, ["rd_intensity"])
+    v = validity_tables(data, PER_CITY, ["rd_intensity"])
     assert "coverage_4" not in set(v["efa_loadings"]["item"])
     assert len(v["efa_loadings"]) == 15
     kmo, bartlett = v["sampling_adequacy"].to_dict("records")
@@ -267,8 +267,8 @@ def test_efa_kmo_bartlett_and_fornell_larcker_use_the_common_items(data: pd.Data
     assert "coverage_4 not asked in wuxi" in kmo["note_en"]
     assert "wuxi 未设 coverage_4" in kmo["note_zh"]
     fl = v["fornell_larcker"].set_index("scale")
-    assert fl.loc["组织覆盖", "组织覆盖"] == pytest.approx(math.sqrt(0.4625313), abs=1e-4)
-    assert fl.loc["思想引领", "组织覆盖"] == pytest.approx(0.1736255, abs=1e-7)
+    assert fl.loc["coverage", "coverage"] == pytest.approx(math.sqrt(0.4625313), abs=1e-4)
+    assert fl.loc["ideology", "coverage"] == pytest.approx(0.1736255, abs=1e-7)
     assert fl["note_en"].iloc[0].startswith("On the pooled sample, items common to all cities.")
     assert "note_en" in v["efa_variance"].columns
 
@@ -348,7 +348,7 @@ def test_no_common_items_is_named_not_dropped(data: pd.DataFrame) -> None:
         "wuxi: coverage_3, coverage_4)"
     )
     # The scale then drops out of the joint EFA, and the tables say so.
-    v = validity_tables(data, per_city, {}, [])
+    v = validity_tables(data, per_city, [])
     assert not any(str(i).startswith("coverage") for i in v["efa_loadings"]["item"])
     note = v["sampling_adequacy"]["note_en"].iloc[0]
     assert "Organisational coverage: not included (fewer than 2 items" in note

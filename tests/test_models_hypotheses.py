@@ -198,14 +198,17 @@ def test_hc1_uses_f_with_n_minus_k(tests_table):
     assert pd.isna(row["n_clusters"])
 
 
-def test_logit_uses_chi_square(tests_table):
-    # R: linearHypothesis(gl, "a + b = 0", vcov. = vcovCL(gl, ~chain_id, type = "HC1"),
-    # test = "Chisq"): Chisq 1.71300010420585, p 0.190596584548702 (MLE tolerance: rel 1e-6)
+def test_clustered_logit_uses_f_with_g_minus_1(tests_table):
+    # Clustered logit uses t(G-1) for its coefficients (issue 11), so its Wald tests use
+    # F(q, G-1) as clustered OLS does. R: linearHypothesis(gl, "a + b = 0",
+    # vcov. = vcovCL(gl, ~chain_id, type = "HC1"), test = "Chisq"): Chisq 1.71300010420585
+    # (= F for q = 1); pf(1.71300010420585, 1, 9, lower.tail = FALSE) = 0.223027771540694
+    # (G = 10; MLE tolerance: rel 1e-6). Under chi²(1) p would be 0.190596584548702.
     row = tests_table.loc[("lg", "a + b = 0")]
-    assert row["distribution"] == "chi2" and pd.isna(row["df2"]) and row["df1"] == 1
+    assert row["distribution"] == "F" and (row["df1"], row["df2"]) == (1, 9)
     assert row["statistic"] == pytest.approx(1.71300010420585, rel=1e-6)
-    assert row["p_value"] == pytest.approx(0.190596584548702, rel=1e-6)
-    assert row["t"] ** 2 == pytest.approx(row["statistic"], rel=1e-12)  # z² = W
+    assert row["p_value"] == pytest.approx(0.223027771540694, rel=1e-6)
+    assert row["t"] ** 2 == pytest.approx(row["statistic"], rel=1e-12)  # t² = F
 
 
 def test_comparison_matches_r_fully_interacted_model(fitted, tests_table):
@@ -453,7 +456,7 @@ def test_table_notes_show_each_test(fitted):
     ) in en
     logit = [f for f in fits if f.model == "lg"]
     assert (
-        "检验 甲 + 乙 = 0：χ²(1) = 1.71，p = 0.191。"
+        "检验 甲 + 乙 = 0：F(1, 9) = 1.71，p = 0.223。"
         in regression_table(logit, labels=labels).notes
     )
 

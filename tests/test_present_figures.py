@@ -164,9 +164,23 @@ def test_cooccurrence_figure() -> None:
         index=[f"diff_{c}" for c in F.CATEGORIES],
         columns=[f"diff_{c}" for c in F.CATEGORIES],
     )
+    # default: conditional shares P(column | row) = c_ij / c_ii, the diagonal masked
     fig = F.plot_difficulty_cooccurrence(m)
-    assert fig.axes[0].get_title() == "四类困难的共现（同时报告的企业数）"
-    assert {"9", "5", "组织覆盖难", "资源聚合难"} <= _texts(fig)
+    assert fig.axes[0].get_title().startswith("四类困难的共现：报告某一困难（行）的企业中")
+    texts = _texts(fig)
+    # coverage row (9 firms): ideology 2/9 = 22%, effectiveness 3/9 = 33%, resource 4/9 = 44%;
+    # resource row (6 firms): effectiveness 5/6 = 83%; ideology–resource 0/8 = 0%
+    assert {"22%", "33%", "44%", "83%", "0%"} <= texts
+    assert "100%" not in texts  # no diagonal cell
+    assert "组织覆盖难\n(n = 9)" in texts and "资源聚合难" in texts
+    mesh = fig.axes[0].collections[0]
+    assert int(np.ma.count_masked(mesh.get_array())) == 4  # the four diagonal cells
+    shares = F.conditional_shares(m)
+    assert shares.iloc[0, 1] == pytest.approx(2 / 9) and shares.iloc[1, 0] == pytest.approx(2 / 8)
+    assert np.isnan(np.diag(shares.to_numpy())).all()
+    counts = F.plot_difficulty_cooccurrence(m, measure="count")
+    assert counts.axes[0].get_title() == "四类困难的共现（同时报告的企业数）"
+    assert "5" in _texts(counts) and "9" not in _texts(counts)  # the diagonal 9 is masked
     fig_j = F.plot_difficulty_cooccurrence(m, jaccard=True, language="en")
     assert "Jaccard" in fig_j.axes[0].get_title()
     # coverage–ideology: 2 / (9 + 8 − 2) = 0.133
@@ -260,6 +274,55 @@ def test_coefficient_plot() -> None:
     assert {"基准回归", "baseline__winsor", "模型"} <= _texts(fig)
     # the intercept is never plotted: two models in the first panel, one error bar each
     assert len(axes[0].containers) == 2
+
+
+def test_coefficient_plot_keeps_estimator_families_apart_without_empty_rows() -> None:
+    est = pd.DataFrame(
+        {
+            "model": ["baseline", "baseline", "resilience", "resilience"],
+            "outcome": ["rd_intensity", "rd_intensity", "resilience", "resilience"],
+            "term": ["alliance_member", "diff_resource", "alliance_member", "scale_resource"],
+            "estimate": [0.8, -0.2, 0.5, 0.9],
+            "conf_low": [0.4, -0.5, 0.1, 0.6],
+            "conf_high": [1.2, 0.1, 0.9, 1.2],
+            "estimator": ["ols", "ols", "ologit", "ologit"],
+        }
+    )
+    labels = {**LABELS, "resilience": {"zh": "供应链韧性", "en": "Resilience"}}
+    fig = F.plot_coefficients(
+        est, terms=["alliance_member", "diff_resource", "scale_resource"], labels=labels
+    )
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in axes] == ["研发强度(%)", "供应链韧性"]
+    # each panel has its own scale and only its own rows
+    assert axes[0].get_xlabel() == "估计系数（线性模型）"
+    assert axes[1].get_xlabel() == "对数几率（logit/有序logit）"
+    ticks = [[t.get_text() for t in ax.get_yticklabels()] for ax in axes]
+    assert ticks[0] == ["产业链党建联盟成员", "资源聚合难"]
+    assert len(ticks[1]) == 2 and "资源聚合难" not in ticks[1]
+    assert len(axes[1].containers) == 1  # one model in the ordered-logit panel
+
+
+def test_reliability_scales_follow_the_config_order() -> None:
+    rel = pd.DataFrame(
+        {"scale": ["scale_coverage", "scale_resource", "scale_ideology"], "alpha": [0.8, 0.7, 0.9]}
+    )
+    scales = {
+        "resource": {"label": "资源聚合"},
+        "ideology": {"label": "思想引领"},
+        "coverage": {"label": "组织覆盖"},
+    }
+    assert F.scale_order(list(rel["scale"]), scales) == [
+        "scale_resource",
+        "scale_ideology",
+        "scale_coverage",
+    ]
+    fig = F.plot_reliability(rel, scales=scales)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
+        "资源聚合",
+        "思想引领",
+        "组织覆盖",
+    ]
 
 
 # ---------------------------------------------------------------- simple slopes

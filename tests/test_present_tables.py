@@ -37,6 +37,8 @@ def _fit(outcome: str, rows: list[tuple], **kw) -> FitResult:
         "nobs": 1234,
         "cov_type": CLUSTER_COV,
         "cluster": ("chain_id",),
+        "n_clusters": 12,
+        "df_inference": 11.0,
         "regressors": ("alliance_member", "diff_resource"),
         "controls": ("firm_age",),
         "fixed_effects": ("city_key",),
@@ -70,6 +72,7 @@ def _results() -> list[FitResult]:
             "coop_projects",
             [("alliance_member", 0.4, 0.2, 0.01)],
             estimator="logit",
+            df_inference=None,
             pseudo_r2=0.081,
             fixed_effects=("city_key", "chain_id"),
             within_r2=None,
@@ -122,15 +125,21 @@ def test_regression_table_layout() -> None:
     assert body["资源聚合难"] == ("-0.300**", "0.100", "")  # absent term → empty cell
     assert body["常数项"] == ("", "1.000", "")
     assert body["控制变量"] == ("是", "否", "是")
+    # one fixed-effect row per absorbed variable, named by its label (from the fits, not the code)
     assert body["城市固定效应"] == ("是", "否", "是")
-    assert body["行业（产业链）固定效应"] == ("否", "否", "是")
+    assert body["产业链固定效应"] == ("否", "否", "是")
     assert body["观测值"] == ("1,234", "1,234", "1,234")
+    assert body["聚类数"] == ("12", "12", "12")
     # fit rows: within R² for the absorbed-FE OLS, adj. R² for plain OLS, pseudo R² for logit
     assert body["组内R²"] == ("0.120", "", "")
     assert body["调整R²"] == ("", "0.250", "")
     assert body["伪R²"] == ("", "", "0.081")
-    assert t.notes[0].startswith("注：括号内为在产业链层面聚类的稳健标准误（" + CLUSTER_COV)
-    assert t.notes[0].endswith("*、**、*** 分别表示在10%、5%、1%水平上显著。")
+    # plain Chinese, no code jargon: which SEs, the stars, the reference distribution per column
+    assert t.notes[0].startswith("注：括号内为按产业链聚类的稳健标准误；")
+    assert "*、**、*** 分别表示在10%、5%、1%水平上显著" in t.notes[0]
+    assert "第(1)、(2)列为自由度为聚类数减1的t分布；第(3)列为正态分布（z 检验）" in t.notes[0]
+    assert "CR1" not in " ".join(t.notes) and "chain_id" not in " ".join(t.notes)
+    assert any("聚类数较少（G = 12，少于 30）" in n for n in t.notes)
     assert any("组内R²" in n for n in t.notes)
     assert t.title == "基准回归"
 
@@ -145,9 +154,10 @@ def test_regression_table_english_and_selected_terms() -> None:
     )
     assert t.header[1][0] == "Variable"
     assert [r[0] for r in t.body][:2] == ["Chain alliance member", ""]
-    assert "City FE" in [r[0] for r in t.body]
+    assert ("City FE", "Yes", "No", "Yes") in t.body
     assert ("Controls", "Yes", "No", "Yes") in t.body
-    assert "clustered by chain" in t.notes[0]
+    assert ("Clusters", "12", "12", "12") in t.body
+    assert t.notes[0].startswith("Notes: Standard errors clustered by chain in parentheses.")
     assert t.notes[-1] == "Data: simulated."
 
 
@@ -293,7 +303,7 @@ def test_latex_structure_and_escaping() -> None:
     assert r"\multicolumn{2}{c}{研发强度(\%)} & 链上合作项目数 \\" in tex
     assert r"\cmidrule(lr){2-3}" in tex
     assert r"10\%、5\%、1\%" in tex
-    assert "chain\\_id" in tex
+    assert "chain\\_id" not in tex  # notes in words, not variable names
     # every body row has n_cols − 1 column separators
     body = lines[lines.index(r"\midrule") + 1 : lines.index(r"\bottomrule")]
     assert all(row.count(" & ") == 3 and row.endswith(r"\\") for row in body)
@@ -315,20 +325,25 @@ def test_html_structure() -> None:
 
 
 def test_notes_group_columns_by_convention_and_mention_centring() -> None:
-    hc1 = "异方差稳健标准误 HC1: N/(N-K), t(N-K)"
+    hc1 = "异方差稳健标准误 HC1: N/(N-K), t(N-K)"  # cov_type text is not shown
     inter = ("alliance_member_c:diff_resource_c", -0.155, 0.184, 0.4)
     results = [
         _fit("rd_intensity", [("alliance_member", 0.8, 0.2, 0.2)]),
         _fit("coop_projects", [("alliance_member", 0.8, 0.2, 0.2)]),
         _fit(
-            "coop_projects", [("alliance_member", 0.8, 0.2, 0.2), inter], cov_type=hc1, cluster=()
+            "coop_projects",
+            [("alliance_member", 0.8, 0.2, 0.2), inter],
+            cov_type=hc1,
+            cluster=(),
+            n_clusters=None,
+            df_inference=1200.0,
         ),
     ]
     t = T.regression_table(results, labels=LABELS)
-    assert t.notes[0].startswith(
-        f"注：括号内为第(1)、(2)列为在产业链层面聚类的稳健标准误（{CLUSTER_COV}）；"
-    )
-    assert f"第(3)列为稳健标准误（{hc1}）" in t.notes[0]
+    assert t.notes[0].startswith("注：括号内为标准误：第(1)、(2)列为按产业链聚类的稳健标准误；")
+    assert "第(3)列为异方差稳健标准误；" in t.notes[0]
+    assert "第(3)列为自由度为1200的t分布" in t.notes[0]
+    assert ("聚类数", "12", "12", "") in t.body
     assert ("产业链党建联盟成员 × 资源聚合难", "", "", "-0.155") in t.body
     assert any("中心化" in n for n in t.notes)
 

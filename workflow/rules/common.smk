@@ -144,6 +144,7 @@ def all_outputs():
         "results/check/check.md",
         *PRESENT_OUTPUTS,
         *HANDCODING_OUTPUTS,
+        *EXPORT_OUTPUTS,
     ]
 
 

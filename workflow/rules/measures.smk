@@ -69,8 +69,8 @@ rule scale_validity:
         scales={
             city: cpconfig.city_settings(config, city)["scales"] for city in CITY_KEYS
         },
-        labels=config["labels"],
-        language=config["language"],
+        # No labels or language: the tables hold keys, labelled in present/ (a language
+        # switch re-runs the present stage only).
         min_items=config["min_scale_items"],
         variables=DESCRIPTIVE_VARIABLES,
     script:

@@ -1,23 +1,30 @@
 # Stage 6 — present: figures (PNG 300 dpi + PDF), journal tables (Word, LaTeX, HTML), the Word
 # summary. Every figure and table is in the `snakemake --report` HTML report with a caption.
-from chainpb.present.build import FIGURE_CAPTIONS
+# Which tables exist (and what they show) is the `paper:` section of the config; a model no
+# table names gets an automatic table (chainpb.present.paper).
+from chainpb.present.paper import figure_keys, resolve_paper
 
-FIGURES = list(FIGURE_CAPTIONS)
+PAPER = resolve_paper(config)
+FIGURES = figure_keys(PAPER)
 MODERATION_JOBS = [
     key
     for key, job in MODEL_JOBS.items()
     if job.spec.interactions and job.spec.type != "mediation"
 ]
-TABLES = [
-    "descriptives",
-    "correlations",
-    "reliability",
-    "baseline_regression",
-    "robustness",
-    "heterogeneity",
-    "moderation",
-    "mechanism",
-]
+TABLES = PAPER.table_keys
+
+
+def table_caption(table):
+    """The table's own caption file if there is one, else the generic one of its kind."""
+    own = PROJECT / "workflow" / "report" / f"table_{table}.rst"
+    kind = PAPER.table(table).kind
+    return f"../report/table_{table if own.exists() else f'generic_{kind}'}.rst"
+
+
+def paper_params():
+    return config.get("paper")
+
+
 PRESENT_OUTPUTS = [
     *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "pdf"]),
     *expand(
@@ -38,7 +45,7 @@ rule figures:
         kwic="results/text/kwic.csv",
         reliability="results/measures/reliability.csv",
         analysis="results/analysis/analysis.parquet",
-        estimates="results/models/estimates.csv",
+        fits=expand("results/models/fits/{job}.json", job=sorted(MODEL_JOBS)),
         agreement="results/text/validation/agreement.csv",
     output:
         **{
@@ -61,6 +68,7 @@ rule figures:
         scales=config["scales"],
         models=config["models"],
         seed=config["seed"],
+        paper=paper_params(),
     script:
         "../../scripts/figures.py"
 
@@ -89,6 +97,7 @@ rule tables:
     input:
         fits=expand("results/models/fits/{job}.json", job=sorted(MODEL_JOBS)),
         tests="results/models/tests.csv",
+        comparisons="results/models/comparisons.json",
         descriptives="results/measures/descriptives.csv",
         correlations_r="results/measures/correlations_r.csv",
         correlations_p="results/measures/correlations_p.csv",
@@ -97,7 +106,7 @@ rule tables:
         **{
             f"{table}_html": report(
                 f"results/tables/{table}.html",
-                caption=f"../report/table_{table}.rst",
+                caption=table_caption(table),
                 category="6 表 Tables",
             )
             for table in TABLES
@@ -113,6 +122,7 @@ rule tables:
         cities=CITY_NAMES,
         scales=config["scales"],
         models=config["models"],
+        paper=paper_params(),
     script:
         "../../scripts/tables.py"
 
@@ -120,6 +130,8 @@ rule tables:
 rule summary_docx:
     input:
         fits=expand("results/models/fits/{job}.json", job=sorted(MODEL_JOBS)),
+        tests="results/models/tests.csv",
+        comparisons="results/models/comparisons.json",
         descriptives="results/measures/descriptives.csv",
         correlations_r="results/measures/correlations_r.csv",
         correlations_p="results/measures/correlations_p.csv",
@@ -127,6 +139,11 @@ rule summary_docx:
         figures=expand("results/figures/{figure}.png", figure=FIGURES),
         slopes=expand("results/figures/simple_slopes_{job}.png", job=MODERATION_JOBS),
         codebook_hash="results/text/codebook_hash.txt",
+        # sample and response rate, and whether the data are simulated (recorded by ingest)
+        reports=per_city("results/{city}/ingest/survey_report.json"),
+        firm_difficulty=per_city("results/{city}/text/firm_difficulty.parquet"),
+        # coding validity (codebook vs hand codes) for the limits section
+        agreement="results/text/validation/agreement.csv",
     output:
         summary=report(
             "results/summary.docx",
@@ -141,6 +158,6 @@ rule summary_docx:
         scales=config["scales"],
         models=config["models"],
         cities=CITY_NAMES,
-        simulated=all(c.is_example for c in CITIES.values()),
+        paper=paper_params(),
     script:
         "../../scripts/summary_docx.py"

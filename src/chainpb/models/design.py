@@ -354,3 +354,104 @@ def tidy_coefs(
             "conf_high": params + q * se,
         }
     )
+
+
+# Columns that can name a row of the analysis table (the first one present and unique is used).
+ROW_KEYS: tuple[str, ...] = ("enterprise_id",)
+
+
+def _sample_rows(data: pd.DataFrame, sample: pd.DataFrame) -> tuple[str, list[str]]:
+    """Key column and the keys of the estimation-sample rows, sorted.
+
+    ``enterprise_id`` when the table has it without duplicates; else ``row``, the 0-based
+    position of the row in the analysis table (as written to analysis.parquet).
+    """
+    for key in ROW_KEYS:
+        if key in data.columns and data[key].notna().all() and data[key].is_unique:
+            # numpy sorts str by code point, as sorted() does (200,000 rows: 0.1 s less)
+            return key, np.sort(data.loc[sample.index, key].to_numpy(dtype=str)).tolist()
+    positions = data.index.get_indexer(sample.index)
+    return "row", np.sort(positions).astype(str).tolist()
+
+
+def design_facts(
+    data: pd.DataFrame,
+    job: ModelJob,
+    *,
+    outcome: str | None = None,
+    regressors: tuple[str, ...] | None = None,
+) -> dict:
+    """What a refit elsewhere needs beside the formula: the sample and the transformations.
+
+    Recomputed with the same functions :func:`build_design` uses (same numbers, bit for bit):
+
+    * ``sample``: the ``subset`` query as written, the columns of the listwise deletion
+      (``complete_on``), N, the key column and the sorted keys of the rows used, and the
+      SHA-256 of the keys joined by newlines. A mediation job's three equations share one
+      sample, complete on outcome, treatment and mediator (``common_sample_of``);
+    * ``transformations``: the winsorised variable with its quantiles and the cut points
+      actually used (computed on the estimation sample, numpy linear = R type 7); the centring
+      constants of the interaction variables (``<v>_c = <v> − mean``) and the product terms;
+      the levels and reference level of every categorical regressor, control or fixed effect.
+    """
+    import hashlib
+
+    spec = job.spec
+    outcome = outcome or job.outcome
+    regressors = spec.regressors if regressors is None else regressors
+    sample = estimation_sample(data, job)
+    key, keys = _sample_rows(data, sample)
+    facts_sample: dict = {
+        "subset": spec.subset,
+        "complete_on": list(job.variables),
+        "rule": (
+            "subset 查询后，在 complete_on 的所有列上删除缺失值（列表删除）/ the subset query, "
+            "then listwise deletion over every column of complete_on"
+        ),
+        "n": len(sample),
+        "key": key,
+        "keys_sha256": hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest(),
+        "keys": keys,
+    }
+    if spec.type == "mediation":
+        facts_sample["common_sample_of"] = ["c_path", "a_path", "b_path"]
+        facts_sample["rule"] += (
+            "；中介模型三条路径（c、a、b）用同一个共同样本：a 路径（中介变量为被解释变量）也要求原被解释"
+            f"变量 {job.outcome} 不缺失 / the three paths (c, a, b) share one common sample: the "
+            f"a path (mediator as outcome) also needs the outcome {job.outcome} to be present"
+        )
+    transformations: dict = {}
+    if spec.winsorize is not None:
+        _, bounds = winsorize(sample[outcome].astype(float), *spec.winsorize)
+        transformations["winsorize"] = [
+            {
+                "variable": outcome,
+                "quantiles": list(spec.winsorize),
+                "bounds": list(bounds),
+                "computed_on": "estimation sample / 估计样本",
+                "quantile_method": "numpy linear = R quantile(type = 7)",
+            }
+        ]
+    if spec.interactions:
+        centring: dict[str, dict] = {}
+        for a, b in spec.interactions:
+            for v in (a, b):
+                if not _is_categorical(sample[v]):
+                    centring[f"{v}_c"] = {
+                        "variable": v,
+                        "mean": float(sample[v].astype(float).mean()),
+                    }
+        transformations["centring"] = centring
+        transformations["interactions"] = [[f"{a}_c", f"{b}_c"] for a, b in spec.interactions]
+    categorical: dict[str, dict] = {}
+    for var in dict.fromkeys([*regressors, *spec.controls, *spec.fixed_effects]):
+        s = sample[var]
+        if _is_categorical(s):
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                levels = [str(v) for v in s.cat.remove_unused_categories().cat.categories]
+            else:
+                levels = sorted(s.astype(str).unique())
+            categorical[var] = {"levels": levels, "reference": levels[0]}
+    if categorical:
+        transformations["categorical"] = categorical
+    return {"sample": facts_sample, "transformations": transformations}

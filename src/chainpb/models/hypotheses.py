@@ -8,12 +8,14 @@ For restrictions ``R b = r`` (q rows) on the reported coefficients ``b`` with th
 The reference distribution follows the model's own coefficient tests, so a test of one
 coefficient gives that coefficient's p-value:
 
-* OLS (``df_inference`` set): F = W / q against F(q, df) with df = G − 1 for one cluster
+* OLS, and logit/probit/ordered logit with clustered errors (``df_inference`` set — the
+  few-cluster t(G − 1) reference of their coefficients): F = W / q against F(q, df) with df = G − 1 for one cluster
   variable (Stata ``test`` after ``regress, vce(cluster g)``), min(G) − 1 for two, and N − K
   for HC1 (Stata ``test`` after ``regress, vce(robust)``). With few clusters (12 chains) the
   denominator df G − 1 matters: F(1, 11) is far from chi²(1)/1. For q = 1, t = (Rb − r)/se and
   F = t².
-* logit, probit, ordered logit, mixed model (z inference): W against chi²(q); for q = 1 the
+* logit, probit, ordered logit without clusters (HC1) and the mixed model (z inference): W
+  against chi²(q); for q = 1 the
   column ``t`` holds z = (Rb − r)/se, W = z².
 
 R's ``car::linearHypothesis(fit, h, vcov. = vcovCL(fit, cluster = ~g, type = "HC1"),

@@ -17,9 +17,18 @@ Conventions (the ``cov_type`` string of each result says which one applied):
 
 K counts every estimated coefficient, including absorbed fixed-effect levels (see
 :mod:`chainpb.models.fe`).
+
+Few clusters: with one cluster variable and G < 30 (the spec's ``wild_bootstrap``, default
+``when: few_clusters``) every coefficient also gets a restricted wild cluster bootstrap p-value
+and a test-inversion interval (Webb weights, 999 replications, seed from config), stored in
+``extra["wild_bootstrap"]`` (:mod:`chainpb.models.wild`); absorbed fixed effects are partialled
+out first (FWL). The fit log warns when G < 30.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -35,6 +44,7 @@ from chainpb.models.design import (
 )
 from chainpb.models.result import FitResult
 from chainpb.models.spec import ModelJob
+from chainpb.models.wild import FEW_CLUSTERS, few_clusters_warning, wild_cluster_bootstrap
 
 
 def cov_type_label(cluster: tuple[str, ...], absorbed: bool = False) -> str:
@@ -205,7 +215,8 @@ def fit_ols(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
     if job.spec.fixed_effects:
         from chainpb.models.fe import fit_absorbed
 
-        return fit_absorbed(data, job, **design_kw)
+        res = fit_absorbed(data, job, **design_kw)
+        return _few_clusters(res, job, lambda: _absorbed_arrays(data, job, design_kw, res))
     model = design_kw.pop("model", None)
     regressors = design_kw.get("regressors")
     design = build_design(data, job, **design_kw)
@@ -215,7 +226,7 @@ def fit_ols(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
     y = design.y.to_numpy(float)
     X = design.X.to_numpy(float)
     params, cov, df, g, res = robust_ols(y, X, clusters)
-    return linear_result(
+    out = linear_result(
         job,
         design,
         params,
@@ -227,3 +238,59 @@ def fit_ols(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
         model=model,
         regressors=regressors,
     )
+    return _few_clusters(out, job, lambda: (y, X, clusters, None))
+
+
+def wild_bootstrap_due(job: ModelJob, n_clusters: int | None) -> bool:
+    """Whether the spec's ``wild_bootstrap`` applies: one cluster variable, and G < 30 unless
+    ``when: always`` (``when: never`` switches it off)."""
+    when = job.spec.wild_bootstrap.when
+    if len(job.spec.cluster) != 1 or n_clusters is None or when == "never":
+        return False
+    return when == "always" or n_clusters < FEW_CLUSTERS
+
+
+def _few_clusters(
+    res: FitResult,
+    job: ModelJob,
+    arrays: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]],
+) -> FitResult:
+    """Add the wild cluster bootstrap when due and log the few-clusters warning.
+
+    ``arrays()`` returns (y, X, cluster codes, FE codes or None) with X's columns the reported
+    terms (demeaned when FE codes are given).
+    """
+    due = wild_bootstrap_due(job, res.n_clusters)
+    few_clusters_warning(res.model, res.outcome, res.n_clusters, wild=due)
+    if not due:
+        return res
+    y, X, clusters, fe_codes = arrays()
+    wild = job.spec.wild_bootstrap
+    record = wild_cluster_bootstrap(
+        y,
+        X,
+        clusters,
+        [str(t) for t in res.coefs["term"]],
+        reps=wild.reps,
+        seed=wild.seed,
+        weights=wild.weights,
+        fe_codes=fe_codes,
+    )
+    return replace(res, extra={**res.extra, "wild_bootstrap": record})
+
+
+def _absorbed_arrays(
+    data: pd.DataFrame, job: ModelJob, design_kw: dict, res: FitResult
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The absorbed fit's outcome and reported terms, demeaned by its fixed effects (FWL):
+    the same design and the same demeaning (:func:`chainpb.models.fe.demean`) as :func:`fit_absorbed`."""
+    from chainpb.models.fe import demean
+
+    kw = {k: v for k, v in design_kw.items() if k != "model"}
+    design = build_design(data, job, intercept=False, **kw)
+    fe_codes = group_codes(design.frame, job.spec.fixed_effects)
+    terms = [str(t) for t in res.coefs["term"]]
+    both = demean(
+        np.column_stack([design.y.to_numpy(float), design.X[terms].to_numpy(float)]), fe_codes
+    )
+    return both[:, 0], both[:, 1:], group_codes(design.frame, job.spec.cluster), fe_codes

@@ -8,6 +8,13 @@ two-way or model-based — as ``cov_type`` says) over the reported terms, and ``
 the degrees of freedom of the t reference (None: normal/z), so that a linear hypothesis can be
 tested from the fit file alone (:mod:`chainpb.models.hypotheses`). Fit files written before
 these fields existed read back with ``vcov=None`` (such a test is reported as not testable).
+
+``extra["wild_bootstrap"]`` (OLS with one cluster variable, by default when G < 30; see
+:mod:`chainpb.models.wild`) holds ``{"reps", "seed", "weights": "webb", "type": "WCR",
+"level", "n_clusters", "ci", "fixed_effects", "terms": {term: {"p_value", "conf_low",
+"conf_high"}}}``; estimates.csv shows it in ``wild_p_value``, ``wild_conf_low`` and
+``wild_conf_high`` (empty when not computed; a bound is empty when the interval is unbounded
+on that side).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 TIDY_COLUMNS = [
@@ -27,10 +35,15 @@ TIDY_COLUMNS = [
     "conf_high",
 ]
 
+WILD_COLUMNS = ["wild_p_value", "wild_conf_low", "wild_conf_high"]
+
 ESTIMATES_COLUMNS = [
     "model",
     "outcome",
     *TIDY_COLUMNS,
+    # Wild cluster bootstrap (WCR, H0: coefficient = 0; interval by test inversion), empty
+    # when not computed (see FitResult.extra["wild_bootstrap"]).
+    *WILD_COLUMNS,
     "nobs",
     "n_clusters",
     "cov_type",
@@ -83,8 +96,9 @@ class FitResult:
     # Covariance of the reported terms (index = columns = term names), the one behind
     # std_error; None in fit files written before it was stored.
     vcov: pd.DataFrame | None = None
-    # Degrees of freedom of the t reference of the coefficient tests: G-1 (clustered OLS),
-    # min(G)-1 (two-way), N-K (HC1 OLS); None = normal (logit/probit/ologit/mixedlm).
+    # Degrees of freedom of the t reference of the coefficient tests: G-1 (clustered OLS,
+    # logit, probit, ologit), min(G)-1 (two-way), N-K (HC1 OLS); None = normal (unclustered
+    # logit/probit/ologit, mixedlm; fit files of clustered GLMs written before issue 11).
     df_inference: float | None = None
 
     def dropped_terms(self) -> dict[str, list[str] | None]:
@@ -112,6 +126,13 @@ class FitResult:
                 {"term": list(dropped), "note": [dropped_note(t, p) for t, p in dropped.items()]}
             )
             df = pd.concat([df, rows.reindex(columns=[*TIDY_COLUMNS, "note"])], ignore_index=True)
+        wild = (self.extra.get("wild_bootstrap") or {}).get("terms") or {}
+        for col in WILD_COLUMNS:
+            key = col.removeprefix("wild_")
+            df[col] = [
+                np.nan if (v := (wild.get(t) or {}).get(key)) is None else float(v)
+                for t in df["term"]
+            ]
         df.insert(0, "outcome", self.outcome)
         df.insert(0, "model", self.model)
         df["nobs"] = self.nobs

@@ -4,9 +4,9 @@ Each spec is a frozen dataclass; :func:`model_jobs` expands specs into one :clas
 (model name, outcome). Robustness variants become their own model names ``<spec>__<variant>``:
 a variant overrides keys of its parent spec (``winsorize``, ``cluster``, ``estimator``,
 ``replace``, ``subset``, ``fixed_effects``, ``controls``, ``regressors``, ``interactions``,
-``group``, ``label``, ``label_en``). ``replace: {var: alt_var}`` swaps a variable wherever it
-appears (outcome, regressors, controls, interactions, treatment, mediator), e.g. an alternative
-measure of R&D.
+``group``, ``label``, ``label_en``, ``wild_bootstrap``). ``replace: {var: alt_var}`` swaps a
+variable wherever it appears (outcome, regressors, controls, interactions, treatment,
+mediator), e.g. an alternative measure of R&D.
 
 The job key ``<model>__<outcome>`` is a Snakemake wildcard, so model names, variant names and
 variable names must be ASCII identifiers and spec/variant names may not contain ``__``.
@@ -48,6 +48,7 @@ VARIANT_KEYS = frozenset(
         "label",
         "label_en",
         "tests",
+        "wild_bootstrap",
     }
 )
 SPEC_KEYS = frozenset(
@@ -71,6 +72,7 @@ SPEC_KEYS = frozenset(
         "treatment",
         "mediator",
         "bootstrap",
+        "wild_bootstrap",
         "tests",
         "compare",
     }
@@ -87,6 +89,20 @@ class BootstrapSpec:
     reps: int = 500
     seed: int = 20251126
     level: float = 0.95
+
+
+@dataclass(frozen=True)
+class WildBootstrapSpec:
+    """Wild cluster bootstrap of OLS coefficients (:mod:`chainpb.models.wild`).
+
+    ``when``: ``few_clusters`` (default: one cluster variable and G < 30), ``always`` (every
+    one-way clustered OLS fit) or ``never``.
+    """
+
+    reps: int = 999
+    seed: int = 20251126
+    weights: str = "webb"
+    when: str = "few_clusters"
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,7 @@ class ModelSpec:
     treatment: str | None = None
     mediator: str | None = None
     bootstrap: BootstrapSpec = field(default_factory=BootstrapSpec)
+    wild_bootstrap: WildBootstrapSpec = field(default_factory=WildBootstrapSpec)
     tests: tuple[HypothesisSpec, ...] = ()
     compare: tuple[CompareSpec, ...] = ()
 
@@ -236,6 +253,38 @@ def _winsor(value: Any, model: str) -> tuple[float, float] | None:
             f"Config error: {en} must be two quantiles [low, high] with 0 <= low < high <= 1, got {value!r}",
         )
     return (lo, hi)
+
+
+def _wild(value: Any, model: str) -> WildBootstrapSpec:
+    """``wild_bootstrap: {reps, seed, weights, when}``; the schema checks ranges and names."""
+    if value is None:
+        return WildBootstrapSpec()
+    zh, en = _where(model, "wild_bootstrap")
+    default = WildBootstrapSpec()
+    try:
+        if not isinstance(value, Mapping):
+            raise TypeError(repr(value))
+        spec = WildBootstrapSpec(
+            reps=int(value.get("reps", default.reps)),
+            seed=int(value.get("seed", default.seed)),
+            weights=str(value.get("weights", default.weights)),
+            when=str(value.get("when", default.when)),
+        )
+        if (
+            set(value) - {"reps", "seed", "weights", "when"}
+            or spec.weights not in ("webb", "rademacher")
+            or spec.when not in ("few_clusters", "always", "never")
+            or spec.reps < 1
+        ):
+            raise ValueError(repr(dict(value)))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"配置错误：{zh} 应为 {{reps: 整数, seed: 整数, weights: webb|rademacher, "
+            f"when: few_clusters|always|never}}：{exc}",
+            f"Config error: {en} must be {{reps: int, seed: int, weights: webb|rademacher, "
+            f"when: few_clusters|always|never}}: {exc}",
+        ) from exc
+    return spec
 
 
 def _replace_map(value: Any, model: str) -> tuple[tuple[str, str], ...]:
@@ -576,6 +625,7 @@ def _build_spec(name: str, raw: Mapping[str, Any], variant: str | None = None) -
         treatment=(_str_list(raw.get("treatment"), name, "treatment") or (None,))[0],
         mediator=(_str_list(raw.get("mediator"), name, "mediator") or (None,))[0],
         bootstrap=boot,
+        wild_bootstrap=_wild(raw.get("wild_bootstrap"), name),
         tests=_tests(raw.get("tests"), name),
         compare=_compare(raw.get("compare"), name),
     )

@@ -2,69 +2,39 @@
 
 The workflow calls :func:`figures_for_paper`, :func:`tables_for_paper` and
 :func:`summary_sections`; each returns plain objects (matplotlib Figures, :class:`Table`,
-:class:`Section`) that the scripts write with the atomic writers.
+:class:`Section`) that the scripts write with the atomic writers. Which tables exist and which
+models, outcomes and terms they show is the ``paper:`` section of the config
+(:mod:`chainpb.present.paper`); nothing here names a model, an outcome or a city.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from chainpb.errors import ChainpbError
 from chainpb.labels import CATEGORIES
 from chainpb.models.fit import read_fits  # noqa: F401 — used by the present scripts
 from chainpb.models.result import FitResult
 from chainpb.present import figures as fg
+from chainpb.present import summary as sm
 from chainpb.present import tables as tb
-from chainpb.present.summary import FigureItem, Section
-
-OUTCOMES = ("rd_intensity", "coop_projects", "revenue_growth", "resilience")
-KEY_TERMS = ("alliance_member", *(f"diff_{c}" for c in CATEGORIES))
-CORRELATION_VARIABLES = (
-    "rd_intensity",
-    "coop_projects",
-    "revenue_growth",
-    "alliance_member",
-    *(f"scale_{c}" for c in CATEGORIES),
-    *(f"diff_{c}" for c in CATEGORIES),
+from chainpb.present.paper import (
+    COEFFICIENT_FIGURE,
+    FIGURE_CAPTIONS,
+    Paper,
+    TableSpec,
+    figure_keys,
+    resolve_paper,
+    select_fits,
 )
-
-# File stem → (Chinese caption, English caption). The order is the order of the Word summary.
-FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
-    "difficulty_prevalence_by_city": (
-        "各城市企业报告四类困难的比例（95% Wilson 置信区间）",
-        "Share of firms reporting each difficulty, by city (95% Wilson intervals)",
-    ),
-    "policy_themes_heatmap": (
-        "各城市政策文本对四个领域的关注度（提及，含措施）与困难表述（每千词）",
-        "Policy texts by city: attention to the four areas (all mentions, remedies included) "
-        "and statements of difficulty (per 1,000 tokens)",
-    ),
-    "difficulty_cooccurrence": (
-        "四类困难的共现（企业数）",
-        "Co-occurrence of the difficulties (firms)",
-    ),
-    "top_terms_by_difficulty": (
-        "各类困难的高频编码词",
-        "Most frequent codebook terms per difficulty",
-    ),
-    "scale_reliability": ("量表信度与效度概览", "Scale reliability and validity overview"),
-    "outcomes_by_membership": (
-        "是否加入产业链党建联盟的企业结果变量分布",
-        "Outcomes by chain-alliance membership",
-    ),
-    "coefficients_key_regressors": (
-        "核心解释变量的回归系数（95% 置信区间）",
-        "Coefficients of the key regressors (95% intervals)",
-    ),
-    "codebook_agreement": (
-        "码本编码、机器编码与人工编码的一致性",
-        "Agreement of codebook, supervised coder and hand codes",
-    ),
-}
+from chainpb.present.summary import FigureItem, Section
 
 
 def moderation_fits(results: Sequence[FitResult]) -> list[FitResult]:
@@ -90,6 +60,37 @@ def square_cooccurrence(cooccurrence: pd.DataFrame) -> pd.DataFrame:
     return cooccurrence.set_index("category")[list(CATEGORIES)].loc[list(CATEGORIES)]
 
 
+# TEMPORARY marker of a call from scripts that predate `paper:` (see paper_config).
+LEGACY = "_legacy_present_rules"
+
+
+def coefficient_fits(
+    fits: Sequence[FitResult], paper: Paper, models_config: Mapping[str, Any]
+) -> tuple[list[FitResult], list[str] | None]:
+    """The fits and terms of the coefficient figure: its ``paper.figures`` entry, or by
+    default every main regression model (not variants, not mediation) with its regressors."""
+    spec = paper.figures.get(COEFFICIENT_FIGURE)
+    if spec is None or not spec.models:
+        from chainpb.present.paper import FigureSpec
+
+        mains = [
+            m
+            for m, raw in models_config.items()
+            if (raw or {}).get("type", "regression") == "regression"
+        ]
+        spec = FigureSpec(
+            key=COEFFICIENT_FIGURE,
+            models=tuple(mains),
+            outcomes=spec.outcomes if spec else None,
+            terms=spec.terms if spec else None,
+        )
+    chosen = select_fits(fits, spec, models_config)
+    if spec.terms is not None:
+        return chosen, list(spec.terms)
+    terms = list(dict.fromkeys(t for f in chosen for t in f.regressors))
+    return chosen, terms
+
+
 def figures_for_paper(
     *,
     firm_difficulty: pd.DataFrame,
@@ -98,16 +99,31 @@ def figures_for_paper(
     kwic: pd.DataFrame,
     reliability: pd.DataFrame,
     analysis: pd.DataFrame,
-    estimates: pd.DataFrame,
+    fits: Sequence[FitResult] = (),
     agreement: pd.DataFrame,
     config: Mapping[str, Any],
+    estimates: pd.DataFrame | None = None,
 ) -> dict[str, Figure]:
     """Every fixed figure of the paper, keyed by file stem (see FIGURE_CAPTIONS)."""
     language = config.get("language", "zh")
     labels = config.get("labels", {})
     cities = config["cities"]
-    baseline = estimates[estimates["model"].isin(sorted(config.get("models", {})))]
-    return {
+    paper = resolve_paper(config)
+    models_config = config.get("models", {})
+    chosen, terms = coefficient_fits(fits, paper, models_config)
+    if estimates is not None and not fits:
+        # TEMPORARY (scripts that predate `paper:` pass estimates.csv): the main models.
+        estimates = estimates[estimates["model"].isin(list(models_config))]
+        terms = None
+    else:
+        estimates = (
+            pd.concat([f.tidy() for f in chosen], ignore_index=True)
+            if chosen
+            else pd.DataFrame(
+                columns=["model", "outcome", "term", "estimate", "conf_low", "conf_high"]
+            )
+        )
+    out = {
         "difficulty_prevalence_by_city": fg.plot_difficulty_prevalence(
             firm_difficulty, cities=cities, language=language
         ),
@@ -121,22 +137,42 @@ def figures_for_paper(
         "scale_reliability": fg.plot_reliability(
             reliability, scales=config.get("scales"), language=language, cities=cities
         ),
-        "outcomes_by_membership": fg.plot_outcomes_by_membership(
-            analysis,
-            [o for o in OUTCOMES if o in analysis.columns],
-            labels=labels,
-            language=language,
-            seed=int(config.get("seed", 20251126)),
-        ),
-        "coefficients_key_regressors": fg.plot_coefficients(
-            baseline,
-            terms=[t for t in KEY_TERMS if t in set(baseline["term"])],
+        COEFFICIENT_FIGURE: fg.plot_coefficients(
+            estimates.dropna(subset=["estimate"]),
+            terms=[t for t in terms or [] if t in set(estimates["term"])] or None,
             labels=labels,
             model_labels=model_labels(config, language),
             language=language,
         ),
         "codebook_agreement": fg.plot_agreement(agreement, language=language),
     }
+    spec = paper.figures.get("outcomes_by_membership")
+    if spec is not None:
+        outcomes = [o for o in spec.outcomes or () if o in analysis.columns]
+        out["outcomes_by_membership"] = fg.plot_outcomes_by_membership(
+            analysis,
+            outcomes,
+            labels=labels,
+            language=language,
+            seed=int(config.get("seed", 20251126)),
+            membership=str(spec.by),
+        )
+    if config.get(LEGACY):
+        # TEMPORARY: scripts that predate `paper:` expect every captioned figure.
+        from chainpb.present.paper import FigureSpec
+
+        paper = Paper(
+            paper.tables, {"outcomes_by_membership": FigureSpec("outcomes_by_membership")}
+        )
+        out["outcomes_by_membership"] = fg.plot_outcomes_by_membership(
+            analysis,
+            [c for c in dict.fromkeys(estimates["outcome"]) if c in analysis.columns][:4]
+            or [str(analysis.select_dtypes("number").columns[-1])],
+            labels=labels,
+            language=language,
+            seed=int(config.get("seed", 20251126)),
+        )
+    return {k: out[k] for k in figure_keys(paper)}
 
 
 def model_labels(config: Mapping[str, Any], language: str = "zh") -> dict[str, str]:
@@ -154,81 +190,96 @@ def _title(zh: str, en: str, language: str) -> str:
     return zh if language == "zh" else en
 
 
+def _measure_table(
+    spec: TableSpec, measures: Mapping[str, pd.DataFrame], config: Mapping[str, Any]
+) -> tb.Table:
+    language = config.get("language", "zh")
+    labels = config.get("labels", {})
+    title = spec.title_in(language)
+    if spec.kind == "descriptives":
+        describe = measures["descriptives"]
+        if spec.variables is not None:
+            col = "variable" if "variable" in describe.columns else describe.columns[0]
+            rank = {v: i for i, v in enumerate(spec.variables)}
+            describe = describe[describe[col].astype(str).isin(rank)]
+            describe = describe.sort_values(col, key=lambda s: s.astype(str).map(rank))
+        return tb.descriptive_table(describe, labels, language, title=title)
+    if spec.kind == "correlations":
+        # The journal table shows the variables listed (default: all); the full matrix stays
+        # in results/measures/correlations.csv.
+        r = measures["correlations_r"].set_index("variable")
+        shown = [v for v in (spec.variables or list(r.index)) if v in r.index]
+        p = measures["correlations_p"].set_index("variable").loc[shown, shown]
+        return tb.correlation_table(r.loc[shown, shown], p, labels, language, title=title)
+    return tb.reliability_table(
+        measures["reliability"],
+        language,
+        scales=config.get("scales"),
+        title=title,
+        cities=config.get("cities"),
+    )
+
+
 def tables_for_paper(
     results: Sequence[FitResult],
     measures: Mapping[str, pd.DataFrame],
     config: Mapping[str, Any],
+    comparisons: Sequence[FitResult] = (),
 ) -> dict[str, tb.Table]:
-    """Journal tables keyed by file stem: descriptives, correlations, reliability, baseline,
-    robustness, heterogeneity, moderation and mechanism."""
+    """Every table of the ``paper:`` section (plus the automatic ones), keyed by file stem,
+    in the order of the section. ``comparisons``: the pooled fits of
+    results/models/comparisons.json (subgroup coefficient differences)."""
+    if config.get(LEGACY):
+        # TEMPORARY (remove with present/legacy.py): scripts that predate `paper:`.
+        from chainpb.present.legacy import legacy_tables
+
+        return legacy_tables(results, measures, config)
     language = config.get("language", "zh")
     labels = config.get("labels", {})
-
-    def pick(pred: Any) -> list[FitResult]:
-        return sorted((r for r in results if pred(r)), key=lambda r: (r.model, r.outcome))
-
-    # The journal correlation table shows the core variables; the full matrix stays in
-    # results/measures/correlations.csv.
-    r = measures["correlations_r"].set_index("variable")
-    core = [v for v in CORRELATION_VARIABLES if v in r.index]
-    r = r.loc[core, core]
-    p = measures["correlations_p"].set_index("variable").loc[core, core]
-    tables = {
-        "descriptives": tb.descriptive_table(
-            measures["descriptives"],
-            labels,
-            language,
-            title=_title("描述性统计", "Descriptive statistics", language),
-        ),
-        "correlations": tb.correlation_table(
-            r, p, labels, language, title=_title("相关系数矩阵", "Correlation matrix", language)
-        ),
-        "reliability": tb.reliability_table(
-            measures["reliability"],
-            language,
-            scales=config.get("scales"),
-            title=_title("量表信度与效度", "Reliability and validity of the scales", language),
-            cities=config.get("cities"),
-        ),
-    }
-    groups = {
-        "baseline_regression": (
-            lambda res: res.model == "baseline",
-            ("基准回归结果", "Baseline regressions"),
-        ),
-        "robustness": (
-            lambda res: res.model.startswith("baseline__") and res.outcome == "rd_intensity",
-            ("稳健性检验（研发强度）", "Robustness checks (R&D intensity)"),
-        ),
-        "heterogeneity": (
-            lambda res: bool(res.subset) and not res.model.startswith("baseline"),
-            ("异质性分析", "Heterogeneity"),
-        ),
-        "moderation": (
-            lambda res: bool(res.extra.get("simple_slopes")),
-            ("调节效应", "Moderation"),
-        ),
-        "mechanism": (
-            lambda res: (
-                "mediation" in res.extra or res.model.endswith(("__a_path", "__b_path", "__c_path"))
-            ),
-            ("机制检验（中介效应）", "Mechanism (mediation)"),
-        ),
-    }
-    for stem, (pred, (zh, en)) in groups.items():
-        chosen = pick(pred)
-        if stem == "mechanism":
-            order = {"c_path": 0, "a_path": 1, "b_path": 2}
-            chosen.sort(key=lambda res: order.get(res.model.rsplit("__", 1)[-1], 9))
-        if chosen:
-            tables[stem] = tb.regression_table(
-                chosen,
-                labels=labels,
-                language=language,
-                title=_title(zh, en, language),
-                notes=mediation_notes(chosen, language),
+    paper = resolve_paper(config)
+    models_config = config.get("models", {})
+    tables: dict[str, tb.Table] = {}
+    for spec in paper.tables:
+        if spec.kind != "regression":
+            tables[spec.key] = _measure_table(spec, measures, config)
+            continue
+        chosen = select_fits(results, spec, models_config)
+        if not chosen:
+            raise ChainpbError(
+                f"表格 paper.tables.{spec.key} 没有任何模型结果（模型 {list(spec.models)}）；"
+                "请确认这些模型已经估计",
+                f"Table paper.tables.{spec.key} has no fitted model (models {list(spec.models)}); "
+                "check that they were fitted",
             )
+        tables[spec.key] = tb.regression_table(
+            chosen,
+            terms=spec.terms,
+            labels=labels,
+            language=language,
+            title=spec.title_in(language),
+            notes=mediation_notes(chosen, language),
+            label=spec.key,
+            headings=spec.headings_in(language),
+            comparisons=comparisons,
+        )
     return tables
+
+
+def table_groups(results: Sequence[FitResult], config: Mapping[str, Any]) -> dict[str, str]:
+    """Which part of the Word summary each table belongs to: ``data`` (descriptives,
+    correlations), ``reliability``, ``regression`` or ``mechanism`` (a table with a mediation)."""
+    paper = resolve_paper(config)
+    out = {}
+    for spec in paper.tables:
+        if spec.kind in ("descriptives", "correlations"):
+            out[spec.key] = "data"
+        elif spec.kind == "reliability":
+            out[spec.key] = "reliability"
+        else:
+            chosen = select_fits(results, spec, config.get("models", {}))
+            mediation = any("mediation_path" in f.extra for f in chosen)
+            out[spec.key] = "mechanism" if mediation else "regression"
+    return out
 
 
 def mediation_notes(results: Sequence[FitResult], language: str) -> list[str]:
@@ -255,64 +306,204 @@ def mediation_notes(results: Sequence[FitResult], language: str) -> list[str]:
     return notes
 
 
+@dataclass(frozen=True)
+class Written:
+    """The written parts of the Word summary, generated from the results (see
+    :func:`written_summary`); each is a list of paragraphs, edit marks and tables."""
+
+    sample: list[Any] = field(default_factory=list)
+    difficulties: list[Any] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)
+    limits: list[Any] = field(default_factory=list)
+    recommendations: list[Any] = field(default_factory=list)
+
+
+def findings_table(paper: Paper) -> TableSpec | None:
+    """The table whose models the main findings report: the first regression table of the
+    ``paper:`` section (None when the paper has no regression table)."""
+    return next((t for t in paper.tables if t.kind == "regression"), None)
+
+
+def written_summary(
+    fits: Sequence[FitResult],
+    config: Mapping[str, Any],
+    reports: Sequence[Mapping[str, Any]],
+    firm_difficulty: Mapping[str, pd.DataFrame],
+    agreement: pd.DataFrame | None,
+    simulated: bool,
+) -> Written:
+    """Sample and response, the four difficulties by city, the main findings (the fits of the
+    first regression table of ``paper:``, sentence by sentence), limits and the draft 对策建议.
+
+    ``reports``: the per-city ingest reports (survey_report.json); ``firm_difficulty``: city key
+    → results/<city>/text/firm_difficulty.parquet; ``agreement``: the coding validation table
+    (results/text/validation/agreement.csv) or None.
+    """
+    language = config.get("language", "zh")
+    labels = config.get("labels", {})
+    cities = config.get("cities")
+    responses = sm.responses_from_reports(reports, cities, language)
+    per_city, pooled = sm.difficulty_shares(firm_difficulty, cities, language)
+    spec = findings_table(resolve_paper(config))
+    chosen = select_fits(fits, spec, config.get("models", {})) if spec else []
+    findings: list[Any] = []
+    if spec is not None:
+        findings.append(
+            f"以下逐句报告「{spec.title_in(language)}」中各列的核心估计，数字与该表一致。"
+            if language == "zh"
+            else f"The main estimates of '{spec.title_in(language)}', column by column; the "
+            "numbers are those of the table."
+        )
+        names = model_labels(config, language)
+        findings += sm.finding_sentences(chosen, spec.terms, labels, names, language)
+    return Written(
+        sample=[*sm.sample_paragraphs(responses, language), sm.sample_table(responses, language)],
+        difficulties=[
+            *sm.difficulty_paragraphs(per_city, pooled, language),
+            sm.difficulty_table(per_city, pooled, language),
+        ],
+        findings=findings,
+        limits=sm.limit_paragraphs(chosen, simulated, sm.coding_validity(agreement), language),
+        recommendations=sm.recommendation_items(pooled, language),
+    )
+
+
+_ZH_NUMBERS = "一二三四五六七八九十"
+
+
 def summary_sections(
     tables: Mapping[str, tb.Table],
     figure_pngs: Mapping[str, str | Path],
     language: str = "zh",
     codebook_hash: str | None = None,
+    groups: Mapping[str, str] | None = None,
+    captions: Mapping[str, str] | None = None,
+    written: Written | None = None,
 ) -> list[Section]:
-    """The Word summary (调研分析报告): tables and figures in the order of a paper."""
+    """The Word summary (调研分析报告): written sections, tables and figures in paper order.
+
+    调查概况与样本 (sample, response rate, descriptives), 量表信度与效度, 四类困难 (by city),
+    主要发现 (findings sentences, regression tables, figures), 机制检验 (if any), 研究局限,
+    对策建议 (draft, marked for the researcher to edit). ``written`` (from
+    :func:`written_summary`) holds the generated text; without it the sections hold tables and
+    figures only. ``groups`` (from :func:`table_groups`) says where each table goes: ``data``,
+    ``reliability``, ``regression`` or ``mechanism``; tables keep the order of ``tables`` (the
+    paper section's). Without it every table is a regression table. ``captions`` adds figure
+    captions by file stem (e.g. :func:`slope_captions`).
+    """
+    written = written or Written()
 
     def caption(stem: str) -> str:
+        if stem in (captions or {}):
+            return str((captions or {})[stem])
         zh, en = FIGURE_CAPTIONS.get(stem, (stem, stem))
         return zh if language == "zh" else en
 
     def figs(*stems: str) -> list[FigureItem]:
         return [FigureItem(figure_pngs[s], caption(s)) for s in stems if s in figure_pngs]
 
+    def of(group: str) -> list[tb.Table]:
+        return [t for k, t in tables.items() if (groups or {}).get(k, "regression") == group]
+
     intro = (
-        "本报告由 chainpb 流水线自动生成；所有表格均可在 Word/WPS 中编辑。"
+        "本报告由 chainpb 流水线根据调查数据和政策文本自动生成；所有表格均可在 Word/WPS 中编辑。"
         + (f"编码本哈希：{codebook_hash}。" if codebook_hash else "")
         if language == "zh"
-        else "Generated by the chainpb pipeline; every table is editable in Word/WPS."
+        else "Generated by the chainpb pipeline from the survey and the policy texts; every "
+        "table is editable in Word/WPS."
         + (f" Codebook hash: {codebook_hash}." if codebook_hash else "")
     )
     slopes = sorted(s for s in figure_pngs if s.startswith("simple_slopes_"))
-    return [
-        Section(
-            _title("一、数据与描述统计", "1. Data and descriptives", language),
-            [intro, *[tables[k] for k in ("descriptives", "correlations") if k in tables]],
+    parts: list[tuple[str, str, list[Any]]] = [
+        ("调查概况与样本", "Survey and sample", [intro, *written.sample, *of("data")]),
+        (
+            "量表信度与效度",
+            "Reliability and validity",
+            [*of("reliability"), *figs("scale_reliability")],
         ),
-        Section(
-            _title("二、量表信度与效度", "2. Reliability and validity", language),
-            [*[tables[k] for k in ("reliability",) if k in tables], *figs("scale_reliability")],
-        ),
-        Section(
-            _title("三、产业链党建的四类困难", "3. The four difficulties", language),
-            figs(
-                "difficulty_prevalence_by_city",
-                "policy_themes_heatmap",
-                "difficulty_cooccurrence",
-                "top_terms_by_difficulty",
-                "codebook_agreement",
-            ),
-        ),
-        Section(
-            _title("四、回归分析", "4. Regressions", language),
+        (
+            "产业链党建的四类困难",
+            "The four difficulties",
             [
-                *[
-                    tables[k]
-                    for k in ("baseline_regression", "robustness", "heterogeneity", "moderation")
-                    if k in tables
-                ],
-                *figs("outcomes_by_membership", "coefficients_key_regressors", *slopes),
+                *written.difficulties,
+                *figs(
+                    "difficulty_prevalence_by_city",
+                    "policy_themes_heatmap",
+                    "difficulty_cooccurrence",
+                    "top_terms_by_difficulty",
+                    "codebook_agreement",
+                ),
             ],
         ),
-        Section(
-            _title("五、机制检验", "5. Mechanism", language),
-            [tables[k] for k in ("mechanism",) if k in tables],
+        (
+            "主要发现" if written.findings else "回归分析",
+            "Main findings" if written.findings else "Regressions",
+            [
+                *written.findings,
+                *of("regression"),
+                *figs("outcomes_by_membership", COEFFICIENT_FIGURE, *slopes),
+            ],
         ),
+        ("机制检验", "Mechanism", of("mechanism")),
+        ("研究局限", "Limits", list(written.limits)),
+        ("对策建议", "Recommendations", list(written.recommendations)),
     ]
+    sections = []
+    for zh, en, items in parts:
+        if not items:
+            continue
+        n = len(sections)
+        sections.append(
+            Section(_title(f"{_ZH_NUMBERS[n]}、{zh}", f"{n + 1}. {en}", language), items)
+        )
+    return sections
+
+
+def slope_captions(config: Mapping[str, Any], language: str = "zh") -> dict[str, str]:
+    """Captions of the simple-slopes figures (``simple_slopes_<model>__<outcome>``), from the
+    model labels and the outcome labels, so that no caption is a file stem."""
+    from chainpb.labels import variable_label
+    from chainpb.present.paper import declared_models, model_outcomes
+
+    models_config = config.get("models", {})
+    names = model_labels(config, language)
+    out = {}
+    for model in declared_models(models_config):
+        base, _, variant = model.partition("__")
+        spec = models_config.get(base) or {}
+        override = (spec.get("robustness") or {}).get(variant) or {} if variant else {}
+        if spec.get("type") == "mediation" or not override.get(
+            "interactions", spec.get("interactions")
+        ):
+            continue
+        for outcome in model_outcomes(models_config, model):
+            y = variable_label(outcome, config.get("labels", {}), language)  # type: ignore[arg-type]
+            out[f"simple_slopes_{model}__{outcome}"] = (
+                f"调节效应的简单斜率：{names.get(model, model)}（被解释变量：{y}）"
+                if language == "zh"
+                else f"Simple slopes: {names.get(model, model)} (outcome: {y})"
+            )
+    return out
+
+
+def read_firm_difficulty(
+    paths: Sequence[str | Path], city_keys: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """results/<city>/text/firm_difficulty.parquet of each city, keyed by city key (the paths
+    in the order of ``city_keys``, as the rule's per-city input lists them)."""
+    if len(paths) != len(city_keys):
+        raise ChainpbError(
+            f"企业困难表的文件数（{len(paths)}）与城市数（{len(city_keys)}）不一致。",
+            f"{len(paths)} firm difficulty file(s) for {len(city_keys)} cities.",
+        )
+    return {str(k): pd.read_parquet(p) for k, p in zip(city_keys, paths, strict=True)}
+
+
+def read_agreement(path: str | Path | None) -> pd.DataFrame | None:
+    """results/text/validation/agreement.csv, or None when there is none."""
+    if not path or not Path(path).is_file():
+        return None
+    return pd.read_csv(path, encoding="utf-8-sig")
 
 
 def read_measure_tables(paths: Mapping[str, str | Path]) -> dict[str, pd.DataFrame]:
@@ -320,7 +511,23 @@ def read_measure_tables(paths: Mapping[str, str | Path]) -> dict[str, pd.DataFra
     return {name: pd.read_csv(path, encoding="utf-8-sig") for name, path in paths.items()}
 
 
+def read_tests(path: str | Path) -> pd.DataFrame:
+    """results/models/tests.csv (UTF-8 with BOM)."""
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
+def read_comparisons(path: str | Path) -> list[FitResult]:
+    """The pooled subgroup regressions of results/models/comparisons.json."""
+    with open(path, encoding="utf-8") as fh:
+        return [FitResult.from_dict(d) for d in json.load(fh)]
+
+
 def paper_config(params: Any) -> dict[str, Any]:
     """The config keys the present stage reads, from a rule's params."""
-    keys = ("language", "labels", "scales", "models", "cities", "seed")
-    return {k: getattr(params, k) for k in keys if hasattr(params, k)}
+    keys = ("language", "labels", "scales", "models", "cities", "seed", "paper")
+    out = {k: getattr(params, k) for k in keys if hasattr(params, k)}
+    if not hasattr(params, "paper"):
+        # TEMPORARY: a rule written before `paper:` (a workflow copy such as the shared example
+        # run); remove with present/legacy.py once no such copy is in use.
+        out[LEGACY] = True
+    return out

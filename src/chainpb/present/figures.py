@@ -87,6 +87,13 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "四类困难的共现（Jaccard 系数）",
         "en": "Co-occurrence of difficulties (Jaccard index)",
     },
+    "cooc_title_conditional": {
+        "zh": "四类困难的共现：报告某一困难（行）的企业中同时报告另一困难（列）的比例",
+        "en": "Co-occurrence: share of firms reporting the row difficulty that also report the column one",
+    },
+    "conditional": {"zh": "同时报告的比例", "en": "Share also reporting"},
+    "cooc_rows": {"zh": "报告该困难的企业（n = 企业数）", "en": "Firms reporting (n)"},
+    "cooc_cols": {"zh": "同时报告的困难", "en": "Also reporting"},
     "count": {"zh": "企业数", "en": "Firms"},
     "jaccard": {"zh": "Jaccard 系数", "en": "Jaccard index"},
     "top_terms_title": {"zh": "各类困难的高频词", "en": "Most frequent terms per difficulty"},
@@ -389,42 +396,82 @@ def jaccard_from_counts(cooccurrence: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(j, index=cooccurrence.index, columns=cooccurrence.columns)
 
 
+def conditional_shares(cooccurrence: pd.DataFrame) -> pd.DataFrame:
+    """P(column difficulty | row difficulty) = c_ij / c_ii: among the firms reporting the row's
+    difficulty, the share also reporting the column's. The diagonal (always 1) is NaN; a row
+    nobody reported is NaN."""
+    c = cooccurrence.to_numpy(dtype=float)
+    diag = np.diag(c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(diag[:, None] > 0, c / diag[:, None], np.nan)
+    np.fill_diagonal(share, np.nan)
+    return pd.DataFrame(share, index=cooccurrence.index, columns=cooccurrence.columns)
+
+
 def plot_difficulty_cooccurrence(
     cooccurrence: pd.DataFrame,
     *,
     jaccard: bool = False,
+    measure: str | None = None,
     language: Language = "zh",
 ) -> Figure:
-    """Heatmap of the 4×4 co-occurrence matrix (firms reporting both), or its Jaccard index.
+    """Heatmap of the 4×4 co-occurrence of the difficulties, the diagonal masked.
 
+    ``measure``: ``"conditional"`` (default: row i, column j = share of the firms reporting i
+    that also report j, :func:`conditional_shares`), ``"jaccard"`` (or ``jaccard=True``) or
+    ``"count"`` (firms reporting both). The diagonal — firms reporting a difficulty at all — would
+    dominate the colour scale, so it is left blank and its counts go into the row labels (n = …).
     Input: a square DataFrame whose index and columns are the categories (``coverage`` … or
     ``diff_coverage`` …); the diagonal holds the firms reporting that difficulty.
     """
     _check_language(language)
     apply_theme()
+    measure = measure or ("jaccard" if jaccard else "conditional")
     keys = [category_key(str(c)) for c in cooccurrence.columns]
     matrix = cooccurrence.copy()
     matrix.index = [category_key(str(c)) for c in matrix.index]
     matrix.columns = keys
     order = [c for c in CATEGORIES if c in keys]
     matrix = matrix.reindex(index=order, columns=order)
-    values = jaccard_from_counts(matrix) if jaccard else matrix
+    if measure == "jaccard":
+        values = jaccard_from_counts(matrix)
+    elif measure == "count":
+        values = matrix.astype(float)
+    else:
+        values = conditional_shares(matrix)
+    values = values.astype(float)
+    mask = np.eye(len(order), dtype=bool)
     shown = values.copy()
-    shown.index = [category_label(c, language) for c in order]
-    shown.columns = [_tick(c, 10) for c in shown.index]
+    n = np.diag(matrix.to_numpy(dtype=float))
+    shown.index = [
+        f"{category_label(c, language)}\n(n = {int(k)})"
+        if np.isfinite(k)
+        else category_label(c, language)
+        for c, k in zip(order, n, strict=True)
+    ]
+    shown.columns = [_tick(category_label(c, language), 10) for c in order]
     fig, ax = plt.subplots(figsize=(FIG_WIDTH * 0.85, 4.4), layout="constrained")
     sns.heatmap(
         shown,
         ax=ax,
+        mask=mask,
         annot=True,
-        fmt=".2f" if jaccard else ".0f",
+        fmt={"count": ".0f", "jaccard": ".2f"}.get(measure, ".0%"),
         cmap=HEATMAP_CMAP,
         square=True,
         linewidths=0.5,
         linecolor="white",
-        cbar_kws={"label": text("jaccard" if jaccard else "count", language)},
+        vmin=0,
+        vmax=None if measure == "count" else 1,
+        cbar_kws={
+            "label": text(
+                {"count": "count", "jaccard": "jaccard"}.get(measure, "conditional"), language
+            )
+        },
     )
-    ax.set_title(text("cooc_title_jaccard" if jaccard else "cooc_title_count", language))
+    ax.set_title(text(f"cooc_title_{measure}", language))
+    ax.set_ylabel(text("cooc_rows", language) if measure == "conditional" else "")
+    ax.set_xlabel(text("cooc_cols", language) if measure == "conditional" else "")
     ax.tick_params(axis="y", rotation=0)
     ax.tick_params(axis="x", rotation=0)
     return fig
@@ -485,6 +532,19 @@ def plot_top_terms(
 # ---------------------------------------------------------------------------- reliability
 
 
+def scale_order(names: Sequence[str], scales: Mapping[str, Any] | None) -> list[str]:
+    """Scales in the order of the config's ``scales:`` (``coverage`` or ``scale_coverage``);
+    without it the four dimensions in their fixed order; anything else keeps its order."""
+    keys = [str(k) for k in (scales or {})] or list(CATEGORIES)
+
+    def rank(name: str) -> tuple[int, int]:
+        bare = name.removeprefix("scale_")
+        key = bare if bare in keys else category_key(name)
+        return (keys.index(key) if key in keys else len(keys), list(names).index(name))
+
+    return sorted(names, key=rank)
+
+
 def plot_reliability(
     reliability: pd.DataFrame,
     *,
@@ -516,14 +576,7 @@ def plot_reliability(
         _require(reliability, ["alpha", "cr", "ave"], "reliability")
     apply_theme()
     names = list(dict.fromkeys(reliability["scale"].astype(str)))
-    # The four dimensions in their fixed order; any other label keeps the table's order.
-    order = sorted(
-        names,
-        key=lambda s: (
-            CATEGORIES.index(category_key(s)) if category_key(s) in CATEGORIES else 99,
-            names.index(s),
-        ),
-    )
+    order = scale_order(names, scales)
     by_city = "city" in reliability.columns
     if by_city:
         keys = list(dict.fromkeys(reliability["city"].astype(str)))
@@ -671,6 +724,21 @@ def plot_outcomes_by_membership(
 # ---------------------------------------------------------------------------- coefficients
 
 
+# Estimator families: coefficients on one axis must share a scale (never log-odds beside OLS).
+FAMILIES = {
+    "ols": "linear",
+    "mixedlm": "linear",
+    "logit": "logit",
+    "ologit": "logit",
+    "probit": "probit",
+}
+FAMILY_AXIS = {
+    "linear": {"zh": "估计系数（线性模型）", "en": "Estimate (linear models)"},
+    "logit": {"zh": "对数几率（logit/有序logit）", "en": "Log-odds (logit / ordered logit)"},
+    "probit": {"zh": "probit 系数", "en": "Probit coefficient"},
+}
+
+
 def plot_coefficients(
     estimates: pd.DataFrame,
     *,
@@ -679,46 +747,66 @@ def plot_coefficients(
     model_labels: Mapping[str, str] | None = None,
     language: Language = "zh",
 ) -> Figure:
-    """Coefficient plot: point estimates with 95% intervals, one panel per outcome.
+    """Coefficient plot: point estimates with 95% intervals, one panel per (estimator family,
+    outcome).
 
-    Input: tidy estimates (``model, outcome, term, estimate, conf_low, conf_high``, as in
-    results/models/estimates.csv). ``terms`` selects and orders the key regressors (default:
-    every term except the intercept, in order of appearance). Outcomes keep their order of
-    appearance (the config order). Models are dodged vertically in sorted order and coloured
-    consistently across panels.
+    Input: tidy estimates (``model, outcome, term, estimate, conf_low, conf_high`` and, as in
+    results/models/estimates.csv, ``estimator``; without it every row counts as linear).
+    Linear models (OLS, mixed) and logit-type models (logit, ordered logit: log-odds) and probit
+    never share an axis: panels of one family come together, linear first, and each panel's
+    x label names its scale. ``terms`` selects and orders the rows (default: every term except
+    the intercept, in order of appearance); a panel shows only the terms it has, so there are no
+    empty rows. Outcomes and models keep their order of appearance (the config order); a model
+    has one colour across panels.
     """
     _check_language(language)
     _require(
         estimates, ["model", "outcome", "term", "estimate", "conf_low", "conf_high"], "coefficients"
     )
     apply_theme()
-    data = estimates[estimates["term"] != "Intercept"]
+    data = estimates[estimates["term"] != "Intercept"].copy()
+    data = data[np.isfinite(pd.to_numeric(data["estimate"], errors="coerce"))]
     if terms is not None:
         data = data[data["term"].isin(list(terms))]
         term_order = [t for t in terms if t in set(data["term"])]
     else:
         term_order = list(dict.fromkeys(data["term"]))
-    models = sorted(data["model"].unique())
-    outcomes = list(dict.fromkeys(data["outcome"]))
-    ncols = min(3, max(1, len(outcomes)))
-    nrows = int(np.ceil(len(outcomes) / ncols)) or 1
+    estimator = data["estimator"] if "estimator" in data.columns else pd.Series("ols", data.index)
+    data["family"] = estimator.map(lambda e: FAMILIES.get(str(e), "linear"))
+    models = list(dict.fromkeys(data["model"]))
+    colour = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(models)}
+    panels = [
+        (family, outcome)
+        for family in FAMILY_AXIS
+        for outcome in dict.fromkeys(data.loc[data["family"] == family, "outcome"])
+    ]
+    panels = panels or [("linear", "")]
+    ncols = min(3, max(1, len(panels)))
+    nrows = int(np.ceil(len(panels) / ncols))
+    rows_per_panel = [
+        len(set(data.loc[(data["family"] == f) & (data["outcome"] == o), "term"]))
+        for f, o in panels
+    ]
     fig, axes = plt.subplots(
         nrows,
         ncols,
-        figsize=(FIG_WIDTH, max(3.0, 0.5 * len(term_order) * nrows + 1.8)),
+        figsize=(FIG_WIDTH, max(3.0, 0.5 * max([*rows_per_panel, 1]) * nrows + 1.8)),
         layout="constrained",
         squeeze=False,
-        sharey=True,
     )
-    step = 0.7 / max(1, len(models))
-    for ax, outcome in zip(axes.flat, outcomes, strict=False):
-        for i, model in enumerate(models):
-            sub = data[(data["outcome"] == outcome) & (data["model"] == model)]
-            sub = sub.set_index("term").reindex(term_order).dropna(subset=["estimate"])
-            y = np.array([term_order.index(t) for t in sub.index], dtype=float)
-            y = y + (i - (len(models) - 1) / 2) * step
+    seen: dict[str, Any] = {}
+    for ax, (family, outcome) in zip(axes.flat, panels, strict=False):
+        part = data[(data["family"] == family) & (data["outcome"] == outcome)]
+        shown = [t for t in term_order if t in set(part["term"])]
+        in_panel = [m for m in models if m in set(part["model"])]
+        step = 0.7 / max(1, len(in_panel))
+        for i, model in enumerate(in_panel):
+            sub = part[part["model"] == model].drop_duplicates("term").set_index("term")
+            sub = sub.reindex([t for t in shown if t in sub.index])
+            y = np.array([shown.index(t) for t in sub.index], dtype=float)
+            y = y + (i - (len(in_panel) - 1) / 2) * step
             est = sub["estimate"].to_numpy(float)
-            ax.errorbar(
+            bar = ax.errorbar(
                 est,
                 y,
                 xerr=np.vstack(
@@ -728,25 +816,27 @@ def plot_coefficients(
                 markersize=3.5,
                 capsize=2,
                 linewidth=0.9,
-                color=PALETTE[i % len(PALETTE)],
+                color=colour[model],
                 label=(model_labels or {}).get(model, model),
             )
+            seen.setdefault(model, bar)
         ax.axvline(0, color="#555555", linewidth=0.8, linestyle="--")
-        ax.set_title(variable_label(outcome, labels, language))
-        ax.set_xlabel(text("estimate", language))
-    axes[0, 0].set_yticks(
-        np.arange(len(term_order)), [variable_label(t, labels, language) for t in term_order]
-    )
-    axes[0, 0].invert_yaxis()
-    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_yticks(np.arange(len(shown)), [variable_label(t, labels, language) for t in shown])
+        ax.set_ylim(len(shown) - 0.5, -0.5)  # first term on top
+        ax.set_title(variable_label(outcome, labels, language) if outcome else "")
+        ax.set_xlabel(
+            text("estimate", language)
+            if set(data["family"]) == {"linear"}
+            else FAMILY_AXIS[family][language]
+        )
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    handles, names = axes[0, 0].get_legend_handles_labels()
     fig.legend(
-        handles,
-        names,
+        list(seen.values()),
+        [(model_labels or {}).get(m, m) for m in seen],
         title=text("model", language),
         loc="outside lower center",
-        ncols=min(4, max(1, len(models))),
+        ncols=min(4, max(1, len(seen))),
     )
     fig.suptitle(text("coef_title", language))
     return fig
