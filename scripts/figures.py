@@ -4,7 +4,13 @@ import pandas as pd
 from matplotlib import pyplot as plt
 
 from chainpb.atomic import save_figure
-from chainpb.present.build import figures_for_paper, paper_config, read_fits
+from chainpb.present.build import (
+    figures_for_paper,
+    mark_simulated_figure,
+    paper_config,
+    read_fits,
+    simulated_input,
+)
 from chainpb.runlog import script_logger
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
@@ -26,7 +32,10 @@ figures = figures_for_paper(
     agreement=csv(sm.input.agreement),
     config=paper_config(sm.params),
 )
+simulated = simulated_input(sm.input.reports)
 for name, fig in figures.items():
+    if simulated:
+        mark_simulated_figure(fig)
     save_figure(fig, [sm.output[f"{name}_png"], sm.output[f"{name}_pdf"]])
     plt.close(fig)
     log.info("图 figure: %s", name)

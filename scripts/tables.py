@@ -3,11 +3,13 @@ LaTeX and HTML."""
 
 from chainpb.atomic import write_text
 from chainpb.present.build import (
+    mark_simulated_table,
     paper_config,
     read_comparisons,
     read_fits,
     read_measure_tables,
     read_tests,
+    simulated_input,
     tables_for_paper,
 )
 from chainpb.present.tables import (
@@ -28,6 +30,8 @@ measures = read_measure_tables(
 fits = attach_hypothesis_tests(read_fits(sm.input.fits), read_tests(sm.input.tests))
 comparisons = read_comparisons(sm.input.comparisons)
 tables = tables_for_paper(fits, measures, paper_config(sm.params), comparisons)
+if simulated_input(sm.input.reports):
+    tables = {name: mark_simulated_table(t) for name, t in tables.items()}
 for name in sorted(k[: -len("_html")] for k in sm.output.keys() if k.endswith("_html")):  # noqa: SIM118 — Namedlist iterates values
     table = tables[name]
     table_to_docx(table, sm.output[f"{name}_docx"])

@@ -28,6 +28,9 @@ def _env(home: Path) -> dict[str, str]:
     env.pop("CHAINPB_HASH_KEY", None)
     env["HOME"] = str(home)
     env["MPLBACKEND"] = "Agg"
+    # The title-page date of summary.docx is today unless SOURCE_DATE_EPOCH fixes it: fixed here
+    # so that a rebuild compared byte for byte cannot straddle midnight.
+    env["SOURCE_DATE_EPOCH"] = "1764633600"  # 2025-12-02
     return env
 
 

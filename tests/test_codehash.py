@@ -66,3 +66,42 @@ def test_project_scripts_import_only_their_stage() -> None:
         p.relative_to(ROOT / "src").parts[1] for p in library_closure(ROOT / "scripts/fit_model.py")
     }
     assert "models" in fit and "present" not in fit and "text" not in fit
+
+
+def test_import_scan_agrees_with_the_python_parser() -> None:
+    """The import lines are found with a regular expression (fast enough for every Snakemake
+    call); on every module of the project and every script it finds what :mod:`ast` finds."""
+    import ast
+
+    from chainpb.codehash import SRC_ROOT, _imported, _module_file
+
+    def by_ast(path: Path) -> set[str]:
+        if path.is_relative_to(SRC_ROOT):
+            own = ".".join(path.relative_to(SRC_ROOT).with_suffix("").parts)
+            package = own.removesuffix(".__init__")
+            package = package if path.name == "__init__.py" else package.rsplit(".", 1)[0]
+        else:  # a script: no relative imports
+            package = ""
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = (
+                    ".".join([*base, node.module] if node.module else base)
+                    if node.level
+                    else node.module or ""
+                )
+                names |= {module} | {f"{module}.{a.name}" for a in node.names}
+        out: set[str] = set()
+        for name in names:
+            if name.split(".")[0] == "chainpb":
+                parts = name.split(".")
+                out |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+        return {n for n in out if _module_file(n, SRC_ROOT) is not None}
+
+    files = [*(SRC_ROOT / "chainpb").rglob("*.py"), *(ROOT / "scripts").glob("*.py")]
+    assert len(files) > 80
+    differ = [str(f) for f in files if set(_imported(f, SRC_ROOT)) != by_ast(f)]
+    assert not differ, differ

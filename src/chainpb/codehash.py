@@ -5,7 +5,7 @@ Snakemake reruns a job when its script, inputs or parameters change, but it does
 the modules a script imports; after an upgrade of ``src/chainpb`` nothing reran and results could
 mix code versions. Each rule therefore carries ``params: code=code_hash("scripts/x.py")``: a
 hash of the script and of every ``chainpb`` module it imports, directly or through other
-``chainpb`` modules (found statically with :mod:`ast`, imports inside functions included). A
+``chainpb`` modules (found statically from the import lines, inside functions included). A
 parameter change makes Snakemake rerun the job (its default ``params`` rerun trigger).
 
 本模块计算一个规则实际用到的库代码（脚本及其直接、间接导入的 chainpb 模块）的哈希，作为规则参数：
@@ -14,9 +14,9 @@ parameter change makes Snakemake rerun the job (its default ``params`` rerun tri
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
+import re
 from pathlib import Path
 
 PACKAGE = "chainpb"
@@ -37,26 +37,43 @@ def _module_name(path: Path, src_root: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+# ``from m import a, b`` (one line or in parentheses) and ``import m, n as x`` at the start of a
+# line, inside functions too. A regular expression, not ast: parsing every module on every
+# Snakemake call cost ~1 s; a text in a docstring that looks like an import only adds a module
+# to the hash (conservative), and tests/test_codehash.py checks the closures of every script.
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)|import[ \t]+([^\n#]+))",
+    re.MULTILINE,
+)
+
+
+def _names(listed: str) -> list[str]:
+    """``a, b as c`` or ``(a,\n b)`` → ``["a", "b"]``."""
+    parts = listed.strip().strip("()").replace("\\", " ").split(",")
+    return [p.split()[0] for p in (q.strip() for q in parts) if p]
+
+
 @functools.cache
 def _imported(path: Path, src_root: Path) -> frozenset[str]:
     """Names of the chainpb modules ``path`` imports (a ``from m import x`` counts ``m`` and,
     when ``x`` is a submodule, ``m.x``)."""
-    tree = ast.parse(path.read_bytes(), filename=str(path))
+    text = path.read_text(encoding="utf-8")
     is_package = path.name == "__init__.py"
     own = _module_name(path, src_root) if path.is_relative_to(src_root / PACKAGE) else ""
     names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative import inside the package
-                base = own.split(".") if is_package else own.split(".")[:-1]
-                base = base[: len(base) - (node.level - 1)]
-                module = ".".join([*base, node.module] if node.module else base)
-            else:
-                module = node.module or ""
-            names.add(module)
-            names |= {f"{module}.{alias.name}" for alias in node.names}
+    for match in _IMPORT.finditer(text):
+        source, listed, plain = match.groups()
+        if plain is not None:
+            names |= set(_names(plain))
+            continue
+        level = len(source) - len(source.lstrip("."))
+        module = source[level:]
+        if level:  # relative import inside the package
+            base = own.split(".") if is_package else own.split(".")[:-1]
+            base = base[: len(base) - (level - 1)]
+            module = ".".join([*base, module] if module else base)
+        names.add(module)
+        names |= {f"{module}.{name}" for name in _names(listed)}
     found: set[str] = set()
     for name in names:
         if name != PACKAGE and not name.startswith(PACKAGE + "."):

@@ -20,6 +20,8 @@ rule check:
     log:
         "logs/check/check.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("check.py"),
         cities=check_cities(),
         models=config["models"],
     script:

@@ -6,6 +6,17 @@ from pathlib import Path
 from chainpb import config as cpconfig
 
 PROJECT = Path(workflow.basedir).resolve()
+
+
+def code_of(script):
+    """Hash of scripts/<script> and of every chainpb module it imports (chainpb.codehash):
+    a rule parameter, so an upgrade of the library reruns exactly the jobs whose code changed.
+    """
+    from chainpb.codehash import code_hash
+
+    return code_hash(PROJECT / "scripts" / script)
+
+
 cpconfig.check_config(
     config,
     cpconfig.load_yaml(PROJECT / "workflow" / "schemas" / "config.schema.yaml"),
@@ -15,7 +26,7 @@ cpconfig.check_config(
 CITIES = cpconfig.cities(config, PROJECT)
 # Derived variables (config derive:): grammar checked now, before any job; their label/label_en
 # join `labels` here, once, so every rule's labels param (tables, figures) carries them.
-from chainpb.labels import labels_with_derived
+from chainpb.labels import CATEGORIES, labels_with_derived
 from chainpb.measures.derive import parse_derive
 
 parse_derive(config["derive"])
@@ -24,7 +35,6 @@ CITY_KEYS = list(CITIES)
 # Display names, the only part of the city table the present stage needs.
 CITY_NAMES = {k: {"name": c.name, "name_en": c.name_en} for k, c in CITIES.items()}
 SOURCES = ["answers", "policies"]
-CATEGORIES = ["coverage", "ideology", "effectiveness", "resource"]
 TEXT = config["text"]
 # text.gold may name one file or a list; rules always see a list.
 GOLD_FILES = [TEXT["gold"]] if isinstance(TEXT["gold"], str) else list(TEXT["gold"])

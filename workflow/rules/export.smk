@@ -21,6 +21,8 @@ rule export_stata:
     benchmark:
         "benchmarks/out/export/export_stata.tsv"
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("export_stata.py"),
         labels=config["labels"],
         cities=CITY_NAMES,
         categories=config["ingest"].get("categories", {}),

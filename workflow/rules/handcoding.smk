@@ -58,6 +58,8 @@ rule handcoding_sheet:
     log:
         "logs/handcoding/handcoding_sheet.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("handcoding_sheet.py"),
         cities=CITY_KEYS,
         seed=config["seed"],
         sample_size=HANDCODING["sample_size"],
@@ -102,6 +104,8 @@ rule handcoding_report:
     log:
         "logs/handcoding/handcoding_report.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("handcoding_report.py"),
         cities=CITY_KEYS,
         adjudicated=lambda wc: (
             handcoding_adjudicated(wc)[0] if HANDCODING["adjudicated"] else ""

@@ -14,6 +14,8 @@ rule ingest_survey:
     benchmark:
         "benchmarks/out/{city}/ingest_survey.tsv"
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("ingest_survey.py"),
         city=lambda wc: wc.city,
         city_name=lambda wc: city_of(wc).name,
         column_map=lambda wc: city_of(wc).column_map,
@@ -40,6 +42,8 @@ rule ingest_policies:
     log:
         "logs/{city}/ingest_policies.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("ingest_policies.py"),
         city=lambda wc: wc.city,
         city_name=lambda wc: city_of(wc).name,
         # None: the city has no policy texts (an empty table, "no policy texts" in the tables)
@@ -65,5 +69,8 @@ rule pool_ingest:
         ),
     log:
         "logs/pooled/pool_ingest.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("pool_ingest.py"),
     script:
         "../../scripts/pool_ingest.py"

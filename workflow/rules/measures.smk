@@ -13,6 +13,8 @@ rule analysis_table:
     log:
         "logs/analysis/analysis_table.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("analysis_table.py"),
         # Each city's effective scales: its own items (cities.<key>.scales) score its firms.
         scales={
             city: cpconfig.city_settings(config, city)["scales"] for city in CITY_KEYS
@@ -65,6 +67,8 @@ rule scale_validity:
     log:
         "logs/measures/scale_validity.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("scale_validity.py"),
         # Per city: reliability per city on its own items and pooled over the common items.
         scales={
             city: cpconfig.city_settings(config, city)["scales"] for city in CITY_KEYS

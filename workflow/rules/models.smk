@@ -33,6 +33,8 @@ rule fit_model:
     benchmark:
         "benchmarks/out/models/{job}.tsv"
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("fit_model.py"),
         models=base_spec,
     script:
         "../../scripts/fit_model.py"
@@ -50,6 +52,9 @@ rule collect_estimates:
         specs="results/models/specs.json",
     log:
         "logs/models/collect_estimates.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("collect_estimates.py"),
     script:
         "../../scripts/collect_estimates.py"
 
@@ -67,6 +72,8 @@ rule fit_comparisons:
     benchmark:
         "benchmarks/out/models/fit_comparisons.tsv"
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("fit_comparisons.py"),
         models={
             name: fitting_config(config["models"][name], keep_compare=True)
             for name in COMPARED_MODELS
@@ -88,6 +95,8 @@ rule collect_tests:
     log:
         "logs/models/collect_tests.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("collect_tests.py"),
         models=config["models"],
     script:
         "../../scripts/collect_tests.py"

@@ -39,6 +39,8 @@ PRESENT_OUTPUTS = [
 
 rule figures:
     input:
+        # simulated or not, as ingest recorded it: marks every figure and table
+        reports=per_city("results/{city}/ingest/survey_report.json"),
         firm_difficulty=per_city("results/{city}/text/firm_difficulty.parquet"),
         policy_themes=per_city("results/{city}/text/policy_themes.parquet"),
         cooccurrence="results/text/cooccurrence.csv",
@@ -62,6 +64,8 @@ rule figures:
     benchmark:
         "benchmarks/out/present/figures.tsv"
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("figures.py"),
         language=config["language"],
         labels=config["labels"],
         cities=CITY_NAMES,
@@ -75,6 +79,8 @@ rule figures:
 
 rule simple_slopes_figure:
     input:
+        # simulated or not, as ingest recorded it: marks every figure and table
+        reports=per_city("results/{city}/ingest/survey_report.json"),
         fit="results/models/fits/{job}.json",
     output:
         png=report(
@@ -87,6 +93,8 @@ rule simple_slopes_figure:
     log:
         "logs/present/simple_slopes_{job}.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("simple_slopes_figure.py"),
         language=config["language"],
         labels=config["labels"],
     script:
@@ -95,6 +103,8 @@ rule simple_slopes_figure:
 
 rule tables:
     input:
+        # simulated or not, as ingest recorded it: marks every figure and table
+        reports=per_city("results/{city}/ingest/survey_report.json"),
         fits=expand("results/models/fits/{job}.json", job=sorted(MODEL_JOBS)),
         tests="results/models/tests.csv",
         comparisons="results/models/comparisons.json",
@@ -116,6 +126,8 @@ rule tables:
     log:
         "logs/present/tables.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("tables.py"),
         language=config["language"],
         labels=config["labels"],
         # display names for the 城市 column of the per-city reliability table
@@ -153,6 +165,8 @@ rule summary_docx:
     log:
         "logs/present/summary_docx.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("summary_docx.py"),
         language=config["language"],
         labels=config["labels"],
         scales=config["scales"],

@@ -17,6 +17,8 @@ rule segment:
     benchmark:
         "benchmarks/out/{city}/segment_{source}.tsv"
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("segment.py"),
         source=lambda wc: wc.source,
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
@@ -40,6 +42,8 @@ rule code_text:
     benchmark:
         "benchmarks/out/{city}/code_{source}.tsv"
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("code_text.py"),
         source=lambda wc: wc.source,
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
@@ -64,6 +68,9 @@ rule text_measures:
         document_themes="results/{city}/text/document_themes.csv",
     log:
         "logs/{city}/text_measures.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("text_measures.py"),
     script:
         "../../scripts/text_measures.py"
 
@@ -84,6 +91,8 @@ rule supervised_measure:
     log:
         "logs/{city}/supervised_measure.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("supervised_measure.py"),
         seed=config["seed"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
@@ -116,6 +125,8 @@ rule validate_coding:
     log:
         "logs/text/validate_coding.log",
     params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("validate_coding.py"),
         seed=config["seed"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
@@ -156,5 +167,8 @@ rule text_audit:
         codebook_hash="results/text/codebook_hash.txt",
     log:
         "logs/text/text_audit.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("text_audit.py"),
     script:
         "../../scripts/text_audit.py"

@@ -10,11 +10,17 @@ When the scales differ by city (per-city ``scale_config``), reliability and item
 city on the city's own items and pooled over the items common to all cities; the joint EFA,
 KMO/Bartlett and Fornell-Larcker use the pooled common items, and their tables say so in
 ``note_zh``/``note_en``.
+
+The tables hold keys, not display text: scales by their config key (``coverage``), items and
+variables by their column name. Labels are applied once, in the present stage
+(:mod:`chainpb.labels`), so switching ``language`` re-runs the present stage only. (The
+bilingual notes say which items were pooled and name the scales in both languages.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -23,20 +29,30 @@ from chainpb.errors import ChainpbError
 from chainpb.measures import descriptives, scales
 
 
+def _keys_only(analysed: scales.ScaleAnalysis) -> scales.ScaleAnalysis:
+    """The analysis without scale labels, so that its tables name each scale by its key."""
+    bare = {
+        dim: {k: v for k, v in spec.items() if k not in ("label", "label_en")}
+        for dim, spec in analysed.common.scales.items()
+    }
+    return replace(analysed, labels={}, common=replace(analysed.common, scales=bare))
+
+
 def validity_tables(
     analysis: pd.DataFrame,
     scale_config: Mapping[str, Any],
-    labels: Mapping[str, Mapping[str, str]],
     variables: Sequence[str],
-    language: str = "zh",
     min_items: int = 3,
 ) -> dict[str, pd.DataFrame]:
     """Every table of the measurement section, keyed by the file stem it is written to.
 
     ``scale_config`` is the global ``{dim: spec}`` or the per-city ``{city_key: {dim: spec}}``.
+    Scale, item and variable columns hold keys (see the module docstring).
     """
-    # Analysed once: per city on its own items, pooled on the items common to all cities.
-    analysed = scales.analyse_scales(analysis, scale_config)
+    # Analysed once: per city on its own items, pooled on the items common to all cities. The
+    # notes are written here with the labels of the config (both languages); the tables below
+    # are made from the analysis without labels.
+    analysed = _keys_only(scales.analyse_scales(analysis, scale_config))
     common = analysed.common
     if not common.scales:
         raise ChainpbError(
@@ -73,24 +89,27 @@ def validity_tables(
             },
         ]
     )
-    fl = scales.fornell_larcker_from(common, min_items=min_items, language=language)
+    fl = scales.fornell_larcker_from(common, min_items=min_items)
     fl.insert(0, "scale", fl.index)
     # Which items and cities the pooled analyses rest on (the note of the common items).
     for table in (sampling, variance, fl):
         table["note_zh"] = common.note_zh
         table["note_en"] = common.note_en
     present = [v for v in variables if v in analysis.columns]
-    r, p, formatted = descriptives.correlation_matrix(analysis, present, labels, language=language)
-    formatted = formatted.copy()
+    r, p, formatted = descriptives.correlation_matrix(analysis, present)
+    # Rows and columns by variable name (correlation_matrix would label the difficulties).
+    formatted = pd.DataFrame(formatted.to_numpy(), index=present, columns=present)
     formatted.insert(0, "variable", formatted.index)
     return {
-        "reliability": scales.reliability_from(analysed, language=language),
-        "items": scales.items_from(analysed, language=language, item_labels=labels),
+        "reliability": scales.reliability_from(analysed),
+        "items": scales.items_from(analysed).drop(columns="label", errors="ignore"),
         "efa_loadings": loadings.reset_index(drop=True),
         "efa_variance": variance.reset_index(drop=True),
         "sampling_adequacy": sampling,
         "fornell_larcker": fl.reset_index(drop=True),
-        "descriptives": descriptives.describe(analysis, present, labels, language=language),
+        "descriptives": descriptives.describe(analysis, present).drop(
+            columns="label", errors="ignore"
+        ),
         "correlations": formatted.reset_index(drop=True),
         "correlations_r": r.rename_axis("variable").reset_index(),
         "correlations_p": p.rename_axis("variable").reset_index(),

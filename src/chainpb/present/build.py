@@ -60,10 +60,6 @@ def square_cooccurrence(cooccurrence: pd.DataFrame) -> pd.DataFrame:
     return cooccurrence.set_index("category")[list(CATEGORIES)].loc[list(CATEGORIES)]
 
 
-# TEMPORARY marker of a call from scripts that predate `paper:` (see paper_config).
-LEGACY = "_legacy_present_rules"
-
-
 def coefficient_fits(
     fits: Sequence[FitResult], paper: Paper, models_config: Mapping[str, Any]
 ) -> tuple[list[FitResult], list[str] | None]:
@@ -157,21 +153,6 @@ def figures_for_paper(
             seed=int(config.get("seed", 20251126)),
             membership=str(spec.by),
         )
-    if config.get(LEGACY):
-        # TEMPORARY: scripts that predate `paper:` expect every captioned figure.
-        from chainpb.present.paper import FigureSpec
-
-        paper = Paper(
-            paper.tables, {"outcomes_by_membership": FigureSpec("outcomes_by_membership")}
-        )
-        out["outcomes_by_membership"] = fg.plot_outcomes_by_membership(
-            analysis,
-            [c for c in dict.fromkeys(estimates["outcome"]) if c in analysis.columns][:4]
-            or [str(analysis.select_dtypes("number").columns[-1])],
-            labels=labels,
-            language=language,
-            seed=int(config.get("seed", 20251126)),
-        )
     return {k: out[k] for k in figure_keys(paper)}
 
 
@@ -229,11 +210,6 @@ def tables_for_paper(
     """Every table of the ``paper:`` section (plus the automatic ones), keyed by file stem,
     in the order of the section. ``comparisons``: the pooled fits of
     results/models/comparisons.json (subgroup coefficient differences)."""
-    if config.get(LEGACY):
-        # TEMPORARY (remove with present/legacy.py): scripts that predate `paper:`.
-        from chainpb.present.legacy import legacy_tables
-
-        return legacy_tables(results, measures, config)
     language = config.get("language", "zh")
     labels = config.get("labels", {})
     paper = resolve_paper(config)
@@ -525,9 +501,34 @@ def read_comparisons(path: str | Path) -> list[FitResult]:
 def paper_config(params: Any) -> dict[str, Any]:
     """The config keys the present stage reads, from a rule's params."""
     keys = ("language", "labels", "scales", "models", "cities", "seed", "paper")
-    out = {k: getattr(params, k) for k in keys if hasattr(params, k)}
-    if not hasattr(params, "paper"):
-        # TEMPORARY: a rule written before `paper:` (a workflow copy such as the shared example
-        # run); remove with present/legacy.py once no such copy is in use.
-        out[LEGACY] = True
-    return out
+    return {k: getattr(params, k) for k in keys if hasattr(params, k)}
+
+
+def simulated_input(report_paths: Sequence[str | Path]) -> bool:
+    """Whether any city's survey is the bundled simulated example, as ingest recorded it in
+    survey_report.json (the data's provenance, not a path test here)."""
+    from chainpb.check import read_reports
+
+    return sm.simulated_from_reports(read_reports(report_paths), [str(p) for p in report_paths])
+
+
+def mark_simulated_table(table: tb.Table) -> tb.Table:
+    """The table with :data:`~chainpb.present.summary.SIMULATED_MARK` after its title and a note
+    saying the numbers come from simulated data."""
+    from dataclasses import replace
+
+    return replace(
+        table,
+        title=f"{table.title} {sm.SIMULATED_MARK}",
+        notes=(
+            *table.notes,
+            "数据为流水线自带的模拟示例，数字不反映任何真实企业。/ The data are the pipeline's "
+            "simulated example; the numbers describe no real firm.",
+        ),
+    )
+
+
+def mark_simulated_figure(fig: Figure) -> Figure:
+    """The figure with :data:`~chainpb.present.summary.SIMULATED_MARK` in its lower right corner."""
+    fig.text(0.995, 0.005, sm.SIMULATED_MARK, ha="right", va="bottom", fontsize=8, color="#b00000")
+    return fig

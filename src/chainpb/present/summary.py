@@ -37,6 +37,7 @@ from docx.shared import Cm, Mm, Pt, RGBColor
 from chainpb.errors import ChainpbError
 from chainpb.labels import CATEGORIES, Labels, category_label, city_label, variable_label
 from chainpb.models.result import FitResult
+from chainpb.present.table_builders import FEW_CLUSTERS
 from chainpb.present.tables import (
     EAST_ASIA_FONT,
     FONT_SIZE_PT,
@@ -322,8 +323,6 @@ def build_summary_docx(
 # findings sentence by sentence, limits, and the draft 对策建议. Every function returns plain
 # strings / tables; which fits are "the main findings" is decided by the caller from the
 # ``paper:`` section (chainpb.present.build), never here.
-
-FEW_CLUSTERS = 30
 
 
 @dataclass(frozen=True)
