@@ -42,7 +42,7 @@ SIMULATED = "示例数据为模拟数据，不代表真实企业"
 CAPTION_SENTENCES = [
     "误差线为 95% Wilson 置信区间",  # fig_difficulty_prevalence_by_city.rst
     "Watch for: overlapping intervals are not a formal test",
-    "标准误按产业链聚类（CR1 校正：G/(G−1)·(N−1)/(N−K)）",  # table_baseline_regression.rst
+    "标准误按产业链聚类（CR1 小样本校正），显著性检验使用自由度为 G−1 的 t 分布",  # table_baseline_regression.rst
 ]
 CHROMIUM_TIMEOUT = 180
 
