@@ -49,11 +49,50 @@ def _t2s():
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _convertible() -> re.Pattern[str]:
+    """A pattern that finds, in a piece of text, anything some t2s entry would change.
+
+    An entry (phrase or character) changes a text only where its key occurs and the key differs
+    from its value. For keys as long as their values, the characters that differ are enough (a
+    character class); the few keys of another length are matched whole. A piece of text without
+    a match is returned by OpenCC unchanged — most pieces of mainland text — so the slow
+    pure-Python conversion runs only on the others (identical results: tests compare both on
+    the shared corpora).
+    """
+    converter = _t2s()
+    converter.convert("")  # loads the dictionaries
+    chars: set[str] = set()
+    keys: set[str] = set()
+    for group in converter._dict_chain_data:
+        for _start, _end, table in group:
+            for key, value in table.items():
+                if key == value:
+                    continue
+                if len(key) == len(value):
+                    chars |= {k for k, v in zip(key, value, strict=True) if k != v}
+                else:
+                    keys.add(key)
+    alternatives = [re.escape(k) for k in sorted(keys, key=lambda k: (-len(k), k))]
+    alternatives.append("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+    return re.compile("|".join(alternatives))
+
+
 def to_simplified(text: str) -> str:
-    """Traditional → simplified Chinese (OpenCC t2s)."""
-    if not text:
+    """Traditional → simplified Chinese (OpenCC t2s).
+
+    OpenCC converts the pieces between its separators (punctuation, blanks) one by one; only the
+    pieces holding something convertible are passed to it, the rest are kept as they are.
+    """
+    if not text or not _convertible().search(text):
         return text
-    return _t2s().convert(text)
+    converter = _t2s()
+    pieces = converter.split_chars_re.split(text)
+    # even positions: text between separators; odd positions: the separators themselves
+    return "".join(
+        converter.convert(piece) if i % 2 == 0 and _convertible().search(piece) else piece
+        for i, piece in enumerate(pieces)
+    )
 
 
 def normalize_whitespace(text: str) -> str:
