@@ -2,7 +2,10 @@
 manifest; clean boilerplate lines and drop duplicate documents (config documents:), writing the
 cleaning and deduplication reports beside the table."""
 
+import pandas as pd
+
 from chainpb.atomic import write_csv, write_parquet
+from chainpb.corpora import city_policies
 from chainpb.ingest.documents import CleaningRules, DedupSettings
 from chainpb.ingest.policies import PolicyIngest, ingest_policy_folder
 from chainpb.runlog import script_logger
@@ -10,7 +13,28 @@ from chainpb.runlog import script_logger
 sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
-if sm.params.folder is None:
+if sm.params.corpus is not None:
+    # The city's documents of a text collection, read, cleaned and deduplicated with it.
+    pointer = sm.params.corpus
+    table = city_policies(
+        pd.read_parquet(sm.input.files[0]),
+        city_key=sm.params.city,
+        city_name=sm.params.city_name,
+        corpus_key=pointer["corpus"],
+        where=pointer["where"],
+    )
+    log.info(
+        "%s：政策文本取自文本集 %s（%s），清理与去重见 results/corpora/%s/ingest/。/ policy texts "
+        "from the text collection %s; cleaning and deduplication are reported there.",
+        sm.params.city,
+        pointer["corpus"],
+        pointer["where"],
+        pointer["corpus"],
+        pointer["corpus"],
+    )
+    empty = PolicyIngest.empty()
+    result = PolicyIngest(table, empty.cleaning, empty.duplicates)
+elif sm.params.folder is None:
     # A city with a survey only: an empty table, shown as "no policy texts" in the text tables.
     log.info(
         "%s：本市未配置政策文本（cities.%s.policies）。/ no policy texts configured for this city.",

@@ -178,6 +178,41 @@ def test_row_functions_and_ifelse(expr: str, expected: list[float]) -> None:
     same(derive_one(expr), expected)
 
 
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        # groups by city_key: a = rows 1–3 (x 1, 2, 4), b = rows 4–5 (x –, 8)
+        ("group_max(x, by=city_key)", [4, 4, 4, 8, 8]),
+        ("group_min(x, by=city_key)", [1, 1, 1, 8, 8]),
+        ("group_mean(x, by=city_key)", [7 / 3, 7 / 3, 7 / 3, 8, 8]),  # (1+2+4)/3; 8/1
+        ("group_sum(x, by=city_key)", [7, 7, 7, 8, 8]),
+        # an indicator: city a has a firm with x ≥ 4, city b too (8)
+        ("group_max(x >= 4, by=city_key)", [1, 1, 1, 1, 1]),
+        ("group_max(x > 5, by=city_key)", [0, 0, 0, 1, 1]),
+        # the leave-one-out mean of the others in the group: (7 − x)/2 in a
+        ("(group_sum(x, by=city_key) - x) / 2", [3, 2.5, 1.5, NA, 0]),
+        # a text group column; the row whose ownership is missing gets a missing value
+        ("group_max(s1, by=ownership)", [4, 2, NA, 4, 5]),
+        # a group with no present value: missing (s3 is missing in rows 3, 4)
+        ("group_sum(s3, by=s1)", [2, 2, NA, NA, 3]),
+    ],
+)
+def test_group_functions(expr: str, expected: list[float]) -> None:
+    same(derive_one(expr), expected)
+
+
+@pytest.mark.parametrize(
+    ("expr", "what"),
+    [
+        ("group_max(x)", "needs by="),
+        ("group_max(x, by='city_key')", "must name a column"),
+        ("group_max(x, by=chain)", "not a column of the analysis table"),
+    ],
+)
+def test_group_function_errors(expr: str, what: str) -> None:
+    assert what in error_of(expr).en
+
+
 def test_standardize_uses_pooled_mean_and_sd_ddof1() -> None:
     # x present: 1, 2, 4, 8 → mean 15/4 = 3.75; deviations −2.75, −1.75, 0.25, 4.25; squares
     # 7.5625 + 3.0625 + 0.0625 + 18.0625 = 28.75; sd = √(28.75 / 3) = √(115/12) (ddof = 1)
@@ -407,7 +442,14 @@ def test_schema_refuses_bad_derive_names(tmp_path: Path, name: str) -> None:
 def test_shipped_derive_block_feeds_one_model() -> None:
     cfg = check_config(copy.deepcopy(load_yaml(ROOT / "config" / "config.yaml")), SCHEMA, ROOT)
     derive = cfg["derive"]
-    assert [v.name for v in parse_derive(derive)] == ["log_coop_projects", "pb_index"]
+    assert [v.name for v in parse_derive(derive)] == [
+        "log_coop_projects",
+        "pb_index",
+        "chain_has_leader",
+        "type_leading_firm",
+        "type_local_committee",
+        "type_association",
+    ]
     labels = labels_with_derived(cfg["labels"], derive)
     assert variable_label("pb_index", labels, "zh") == "产业链党建指数"
     jobs = {job.key: job for job in model_jobs(cfg["models"])}
@@ -418,6 +460,7 @@ def test_shipped_derive_block_feeds_one_model() -> None:
         {v: np.arange(rows, dtype=float) for v in job.variables if v != job.outcome}
     )
     data["ownership"] = ["国有", "民营", "国有", "民营"]
+    data["alliance_type"] = ["龙头企业带动型", None, "行业协会串联型", "职能部门牵引型"]
     data["coop_projects"] = [0.0, 1.0, 3.0, 7.0]
     for dim in ("coverage", "ideology", "effectiveness", "resource"):
         data[f"scale_{dim}"] = [3.0, 4.0, 2.0, 5.0]
@@ -429,3 +472,8 @@ def test_shipped_derive_block_feeds_one_model() -> None:
         [0.0, 0.6931471805599453, 1.3862943611198906, 2.0794415416798357],
     )
     same(data["pb_index"].to_numpy(), [0, 1, -1, 2])
+    # one firm per chain here: the chain's maximum is the firm's own value
+    same(data["chain_has_leader"].to_numpy(), data["chain_leader"].to_numpy())
+    # type dummies against 职能部门牵引型; a non-member (no type) is missing
+    same(data["type_leading_firm"].to_numpy(), [1, NA, 0, 0])
+    same(data["type_association"].to_numpy(), [0, NA, 1, 0])

@@ -290,3 +290,83 @@ def test_planted_rd_effect_is_recoverable() -> None:
     # with n ≈ 1 345 and noise sd 1.0 the standard error of the member effect is ≈ 0.06
     assert abs(beta[0] - 0.80) < 0.2
     assert abs(beta[3] - 0.25) < 0.1
+
+
+# --- issue 11: the paper's argument planted in the example ----------------------------------
+
+
+def test_new_variables_leave_the_original_draws_alone() -> None:
+    """The issue-11 variables come from a separate stream: with and without it every original
+    column is the same, except alliance_type (one type per chain) and revenue_growth, which
+    differs by exactly the planted shift (type effect of members + spillover + mechanisms)."""
+    from chainpb.simulate import dgp
+
+    city = dgp.CITIES[1]
+    old = dgp.simulate_firms(city, np.random.default_rng([7, 1, 0]), 2025)
+    new = dgp.simulate_firms(
+        city, np.random.default_rng([7, 1, 0]), 2025, extra=np.random.default_rng([7, 1, 6])
+    )
+    same = [c for c in old.columns if c not in ("alliance_type", "revenue_growth")]
+    pd.testing.assert_frame_equal(old[same], new[same])
+    members = new["alliance_member"] == 1
+    assert (new.loc[members].groupby("chain")["alliance_type"].nunique() == 1).all()
+    assert new.loc[members, "alliance_type"].nunique() == 4  # a city's four chains, four types
+    assert new.loc[~members, "alliance_type"].isna().all()
+    assert (new.loc[new["chain_leader"] == 1, "leader_supplier"] == 0).all()
+    type_effect = new["alliance_type"].map(dgp.TYPE_EFFECTS).fillna(0.0)
+    shift = type_effect + dgp.SPILLOVER["effect_revenue_growth"] * new["leader_supplier"]
+    for mech, b in dgp.MECHANISM_EFFECTS.items():
+        shift = shift + b * new[mech]
+    assert np.abs(new["revenue_growth"] - old["revenue_growth"] - shift).max() <= 0.1 + 1e-9
+
+
+def test_new_questions_are_in_every_raw_file_and_column_map() -> None:
+    maps = json.loads((EXAMPLE / "truth" / "truth.json").read_text(encoding="utf-8"))["column_maps"]
+    new = {"leader_supplier", "mech_joint_meeting", "mech_consultation", "mech_shared_platform"}
+    for city in CITIES:
+        raw = _read_survey(EXAMPLE, city)
+        headers = {h for h, v in maps[city].items() if v in new}
+        assert len(headers) == 4 and headers <= set(raw.columns), city
+    suqian = _read_survey(EXAMPLE, "suqian")
+    assert set(suqian["37、贵企业是否参加了产业链党建联席会议？"]) == {"是", "否"}
+
+
+def test_new_planted_effects_are_recoverable_from_the_truth_table() -> None:
+    """OLS on the clean truth table with city × chain dummies (truth.json): 链主 spillover to
+    supplier firms +1.2 and mechanism effects +0.8/+0.6/+1.0 on revenue growth; type effects
+    among members (+1.5/+0.5/+1.0, chain-level: identified against city dummies only)."""
+    truth = json.loads((EXAMPLE / "truth" / "truth.json").read_text(encoding="utf-8"))["effects"]
+    firms = pd.read_csv(EXAMPLE / "truth" / "firms.csv", encoding="utf-8-sig")
+    firms = firms[firms["bad_row"] == 0]
+    mechs = list(truth["mechanisms"])
+    cols = ["leader_supplier", *mechs, "alliance_member", "has_party_org", "chain_leader",
+            "coop_projects"]  # fmt: skip
+    dummies = pd.get_dummies(firms["city_key"] + "|" + firms["chain"], dtype=float)
+    x = np.column_stack([firms[cols].to_numpy(float), np.log(firms["employees"].to_numpy(float)),
+                         dummies.to_numpy()])  # fmt: skip
+    beta, *_ = np.linalg.lstsq(x, firms["revenue_growth"].to_numpy(float), rcond=None)
+    # noise sd 3.0, n ≈ 1 335: SEs ≈ 0.2 (spillover), ≈ 0.18 (mechanisms)
+    assert abs(beta[0] - truth["spillover"]["effect"]) < 0.5
+    for j, mech in enumerate(mechs, start=1):
+        assert abs(beta[j] - truth["mechanisms"][mech]["b"]) < 0.5, mech
+    # Type effects are chain-level (3 chains per type): against the realised chain effects of
+    # revenue (truth.json chain_effects, sd 1.0) they are recovered once those are removed.
+    full = json.loads((EXAMPLE / "truth" / "truth.json").read_text(encoding="utf-8"))
+    chain_rev = {
+        (c, k): v for c, d in full["chain_effects"].items() for k, v in d["revenue_growth"].items()
+    }
+    members = firms[firms["alliance_member"] == 1]
+    y = members["revenue_growth"] - [
+        chain_rev[k] for k in zip(members["city_key"], members["chain"], strict=True)
+    ]
+    effects = truth["alliance_type"]["effects"]
+    types = pd.get_dummies(members["alliance_type"], dtype=float)[list(effects)]
+    x = np.column_stack([np.ones(len(members)), types.to_numpy(),
+                         pd.get_dummies(members["city_key"], dtype=float).to_numpy()[:, 1:],
+                         members[["leader_supplier", *mechs, "coop_projects", "has_party_org",
+                                  "chain_leader"]].to_numpy(float),
+                         np.log(members["employees"].to_numpy(float))])  # fmt: skip
+    beta, *_ = np.linalg.lstsq(x, y.to_numpy(float), rcond=None)
+    # noise sd 3.0 among ≈ 730 members: SE of a type contrast ≈ 0.3
+    for i, v in enumerate(effects.values(), start=1):
+        assert abs(beta[i] - v) < 0.8, (i, beta[i], v)

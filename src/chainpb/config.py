@@ -264,6 +264,9 @@ class City:
     # True when the survey lies inside <project>/resources/example: only then may the public
     # demo hash key be used.
     is_example: bool = False
+    # {"corpus": key, "where": {column: value or values}} when the city's policy texts are the
+    # documents of a text collection (config corpora:) that belong to it; then policies is None.
+    policy_corpus: dict[str, Any] | None = None
 
 
 def cities(config: Mapping[str, Any], project_dir: str | Path = ".") -> dict[str, City]:
@@ -282,10 +285,21 @@ def cities(config: Mapping[str, Any], project_dir: str | Path = ".") -> dict[str
             part: resolve_input_path(
                 entry[part], key=f"cities.{key}.{part}", project_dir=project, data_dir=data_dir
             )
-            if entry.get(part)
+            if isinstance(entry.get(part), str) and entry[part]
             else None
             for part in ("survey", "policies")
         }
+        policy_corpus = entry.get("policies") if isinstance(entry.get("policies"), dict) else None
+        if policy_corpus is not None and policy_corpus["corpus"] not in (
+            config.get("corpora") or {}
+        ):
+            raise ConfigError(
+                f"配置项 cities.{key}.policies.corpus 指向的文本集「{policy_corpus['corpus']}」"
+                f"不在 corpora 中（已声明：{', '.join(sorted(config.get('corpora') or {})) or '无'}）",
+                f"cities.{key}.policies.corpus names the text collection "
+                f"'{policy_corpus['corpus']}', which is not declared under corpora (declared: "
+                f"{', '.join(sorted(config.get('corpora') or {})) or 'none'})",
+            )
         survey = paths["survey"]
         out[key] = City(
             key=key,
@@ -296,6 +310,7 @@ def cities(config: Mapping[str, Any], project_dir: str | Path = ".") -> dict[str
             column_map=dict(entry.get("column_map") or {}),
             sheet=entry.get("sheet"),
             is_example=survey is not None and _inside(survey, project / EXAMPLE_DIR),
+            policy_corpus=dict(policy_corpus) if policy_corpus is not None else None,
         )
     return out
 

@@ -71,11 +71,20 @@ def policy_folder(wildcards):
     return None if folder is None else project_path(folder)
 
 
+def policy_corpus(wildcards):
+    """{corpus, where} when the city's policy texts are documents of a text collection."""
+    return city_of(wildcards).policy_corpus
+
+
 def policy_files(wildcards):
     """Every file in the city's policy folder, so that editing, adding or removing one re-runs
     ingest — including files the reader skips (.pdf, .doc), whose skipping the log then names.
     Hidden files and Office lock files (~$…) are left out: they come and go as Word opens.
+    A city whose texts come from a text collection depends on that collection's documents.
     """
+    pointer = city_of(wildcards).policy_corpus
+    if pointer is not None:
+        return [f"results/corpora/{pointer['corpus']}/ingest/documents.parquet"]
     folder = city_of(wildcards).policies
     if folder is None:
         return []
@@ -155,6 +164,7 @@ def all_outputs():
         *PRESENT_OUTPUTS,
         *HANDCODING_OUTPUTS,
         *EXPORT_OUTPUTS,
+        *CORPUS_OUTPUTS,
     ]
 
 

@@ -48,6 +48,8 @@ rule ingest_policies:
         city_name=lambda wc: city_of(wc).name,
         # None: the city has no policy texts (an empty table, "no policy texts" in the tables)
         folder=lambda wc: policy_folder(wc),
+        # {corpus, where}: the city's texts are documents of a text collection (corpora:)
+        corpus=lambda wc: policy_corpus(wc),
         documents=config["documents"],
     script:
         "../../scripts/ingest_policies.py"

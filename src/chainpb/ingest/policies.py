@@ -42,7 +42,7 @@ from chainpb.ingest.documents.cleaning import (
     clean_pages,
     cleaning_report,
 )
-from chainpb.ingest.documents.dedup import DedupSettings, find_duplicates
+from chainpb.ingest.documents.dedup import DedupSettings, drop_duplicates, find_duplicates
 from chainpb.ingest.documents.html import read_html
 from chainpb.ingest.documents.pdf import NeedsOcr, join_wrapped_lines, read_pdf_pages
 from chainpb.ingest.encoding import read_text_auto
@@ -413,20 +413,7 @@ def ingest_policy_folder(
                 sum(cleaned.chars_removed.values()),
                 ", ".join(f"{r} {n}" for r, n in cleaned.lines_removed.items()),
             )
-    duplicates = find_duplicates(
-        [r["doc_id"] for r in rows], [r["file"] for r in rows], [r["text"] for r in rows], dedup
-    )
-    for dup in duplicates.to_dict("records"):
-        log.warning(
-            "重复文档，已去除 duplicate dropped: %s — 与 duplicates %s（保留 kept），"
-            "相似度 similarity %.4f (%s)",
-            dup["dropped_file"],
-            dup["kept_file"],
-            dup["similarity"],
-            dup["kind"],
-        )
-    dropped = set(duplicates["dropped"])
-    rows = [r for r in rows if r["doc_id"] not in dropped]
+    rows, duplicates = drop_duplicates(rows, "file", dedup, log)
     if not rows:
         return PolicyIngest(no_policies(), report, duplicates)
     table = pd.DataFrame(rows, columns=list(POLICY_COLUMNS))

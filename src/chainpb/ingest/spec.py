@@ -119,6 +119,15 @@ _SPECS: list[VariableSpec] = [
     VariableSpec(
         "resilience", "likert", "供应链韧性自评", "supply-chain resilience", LIKERT_MIN, LIKERT_MAX
     ),
+    # 链主溢出与联盟机制（问卷是/否题）/ 链主 spillover and alliance mechanisms (yes/no items)
+    VariableSpec(
+        "leader_supplier", "binary", "是否为链主企业配套企业", "supplies the chain leader", 0, 1
+    ),
+    VariableSpec("mech_joint_meeting", "binary", "参加联席会议", "joins the joint meetings", 0, 1),
+    VariableSpec("mech_consultation", "binary", "参与问题会商", "uses problem consultation", 0, 1),
+    VariableSpec(
+        "mech_shared_platform", "binary", "使用共建共享平台", "uses shared platforms", 0, 1
+    ),
 ]
 
 #: Canonical variables in contract order.

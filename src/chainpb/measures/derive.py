@@ -33,6 +33,12 @@ Functions (x, a, b: expressions; "pooled" = over all non-missing rows of the ana
 - ``ifelse(cond, a, b)``: a where the indicator cond is 1, b where it is 0, missing where cond
   is missing;
 - ``isna(x)``: 1 where x is missing, else 0 (never missing).
+- ``group_max(x, by=g)``, ``group_min(x, by=g)``, ``group_mean(x, by=g)``, ``group_sum(x, by=g)``:
+  the maximum / minimum / mean / sum of x over the rows that share the value of the column g
+  (e.g. ``group_max(chain_leader, by=chain_id)`` = 1 for every firm of a chain with a 链主),
+  written on every row of the group; missing values of x are left out, a group without any
+  present x and a row whose g is missing get a missing value. ``by`` must name a column of
+  the analysis table (text or number).
 
 Values outside a function's domain are errors, never silent missing values: ``log(x)`` with
 x ≤ 0 (the message counts the rows, names example rows as ``city:raw-file row`` and suggests
@@ -85,7 +91,12 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "winsorize": FunctionSpec(3, 3, zh="缩尾", en="winsorise"),
     "ifelse": FunctionSpec(3, 3, zh="条件取值", en="if-else"),
     "isna": FunctionSpec(1, 1, zh="是否缺失", en="is missing"),
+    "group_max": FunctionSpec(1, 1, ("by",), zh="组内最大值", en="maximum within a group"),
+    "group_min": FunctionSpec(1, 1, ("by",), zh="组内最小值", en="minimum within a group"),
+    "group_mean": FunctionSpec(1, 1, ("by",), zh="组内均值", en="mean within a group"),
+    "group_sum": FunctionSpec(1, 1, ("by",), zh="组内合计", en="sum within a group"),
 }
+GROUP_FUNCTIONS = ("group_max", "group_min", "group_mean", "group_sum")
 
 _BINARY: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
@@ -315,6 +326,15 @@ class _Checker:
                     f"function {fname} takes no keyword '{kw.arg or '**'}' (allowed: {allowed})",
                 )
             value = kw.value
+            if kw.arg == "by":
+                if not isinstance(value, ast.Name):
+                    raise self.refuse(
+                        node,
+                        f"{fname} 的 by= 须为分析总表的列名（不加引号），如 by=chain_id",
+                        f"{fname}'s by= must name a column of the analysis table (no quotes), "
+                        "e.g. by=chain_id",
+                    )
+                continue
             whole = isinstance(value, ast.Constant) and type(value.value) is int
             if not (whole and 1 <= value.value <= n):  # type: ignore[attr-defined]
                 raise self.refuse(
@@ -322,6 +342,12 @@ class _Checker:
                     f"min_valid 须为 1 到 {n}（参数个数）之间的整数",
                     f"min_valid must be a whole number from 1 to {n} (the number of arguments)",
                 )
+        if fname in GROUP_FUNCTIONS and not node.keywords:
+            raise self.refuse(
+                node,
+                f"{fname} 需要 by= 指明分组列，如 {fname}(x, by=chain_id)",
+                f"{fname} needs by= naming the group column, e.g. {fname}(x, by=chain_id)",
+            )
         if fname == "winsorize":
             self._quantiles(node)
         for arg in node.args:
@@ -593,6 +619,8 @@ class _Evaluator:
             return np.where(np.isnan(cond), np.nan, np.where(cond == 1, a, b))
         if fname in ("mean", "sum", "min", "max"):
             return self.rowwise(node, fname, [self.number(a) for a in args])
+        if fname in GROUP_FUNCTIONS:
+            return self.grouped(node, fname, self.number(args[0]))
         x = self.number(args[0])
         with np.errstate(all="ignore"):
             if fname == "log":
@@ -645,6 +673,26 @@ class _Evaluator:
         out = np.full(len(column), np.nan)
         out[valid] = clipped.to_numpy(dtype="float64")
         return out
+
+    def grouped(self, node: ast.Call, fname: str, x: Number) -> Number:
+        by = node.keywords[0].value.id  # type: ignore[attr-defined]  # checked by _Checker
+        if by not in self.table.columns:
+            close = difflib.get_close_matches(by, [str(c) for c in self.table.columns], n=3)
+            raise self.fail(
+                node,
+                f"by= 的分组列「{by}」不是分析总表的列"
+                + (f"（最接近：{', '.join(close)}）" if close else ""),
+                f"the group column by={by} is not a column of the analysis table"
+                + (f" (closest: {', '.join(close)})" if close else ""),
+            )
+        self.uses_data = True
+        column = pd.Series(np.broadcast_to(x, (len(self.table),)).astype("float64"))
+        keys = self.table[by].reset_index(drop=True)
+        how = {"group_max": "max", "group_min": "min", "group_mean": "mean", "group_sum": "sum"}
+        present = column.notna().groupby(keys, dropna=True).transform("sum")
+        out = column.groupby(keys, dropna=True).transform(how[fname])
+        out = out.where(present > 0)  # a group without any present x: missing (sum too)
+        return out.to_numpy(dtype="float64", na_value=np.nan)
 
     def rowwise(self, node: ast.Call, fname: str, values: list[Number]) -> Number:
         stacked = np.vstack([np.broadcast_to(v, (len(self.table),)) for v in values])

@@ -20,6 +20,10 @@
   convention as R ``MASS::polr`` (polr's ``zeta`` are our thresholds τ_j). Thresholds are not
   regression terms: they go to ``extra["thresholds"]``.
 * Pseudo R² is McFadden's, 1 − llf/llnull.
+* Logit and probit also store average marginal effects of every reported term in
+  ``extra["ame"]`` (:mod:`chainpb.models.margins`: derivative for continuous regressors, discrete
+  change for 0/1 and categorical ones; delta-method SE from the same covariance, same t(G−1) or
+  normal reference); models with interactions get none.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from chainpb.models.design import (
     group_codes,
     tidy_coefs,
 )
+from chainpb.models.margins import average_marginal_effects
 from chainpb.models.ols import cov_type_label
 from chainpb.models.result import FitResult
 from chainpb.models.spec import ModelJob
@@ -122,6 +127,10 @@ def fit_glm(data: pd.DataFrame, job: ModelJob) -> FitResult:
         "label_en": spec.label_en,
         "fixed_effects_as": "dummies",
     }
+    if not ordered:
+        ame = average_marginal_effects(design.X, params, cov, spec.estimator, kept, df)
+        if ame is not None:
+            extra["ame"] = ame
     if ordered:
         cuts = model.transform_threshold_params(np.asarray(res.params))[1:-1]
         levels = sorted(values)

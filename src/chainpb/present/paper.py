@@ -12,6 +12,8 @@ The config is the paper. Each entry of ``paper.tables`` is one table written to
           outcomes: [rd_intensity]        # optional filter
           terms: [alliance_member]        # optional rows (default: the regressors)
           headings: [全样本, {zh: 民营, en: Private}]   # optional, one per column
+          statistic: ame                  # optional: logit/probit columns show average
+                                          # marginal effects instead of coefficients
         descriptives: {kind: descriptives, title: 描述性统计, title_en: Descriptive statistics}
 
 Rules (documented in config/README.md):
@@ -68,6 +70,7 @@ class TableSpec:
     headings: tuple[tuple[str, str], ...] | None = None  # (zh, en) per column
     variables: tuple[str, ...] | None = None  # descriptives / correlations: rows shown
     automatic: bool = False
+    statistic: str = "coefficient"  # "ame": logit/probit columns show average marginal effects
 
     def title_in(self, language: str) -> str:
         return self.title if language == "zh" else (self.title_en or self.title)
@@ -213,6 +216,7 @@ def resolve_paper(config: Mapping[str, Any]) -> Paper:
             terms=_optional(raw.get("terms")),
             headings=_headings(raw.get("headings")),
             variables=_optional(raw.get("variables")),
+            statistic=str(raw.get("statistic", "coefficient")),
         )
         if kind == "regression":
             _check_columns(spec, models_config, where)
@@ -332,7 +336,25 @@ def select_fits(
         rank = {o: i for i, o in enumerate(order)}
         # sorted() is stable: the equations of one mediation job keep their file order.
         out += sorted(mine, key=lambda f: rank.get(job_outcome(f), len(rank)))
+    if getattr(spec, "statistic", "coefficient") == "ame":
+        out = [as_marginal_effects(f) for f in out]
     return out
+
+
+def as_marginal_effects(fit: FitResult) -> FitResult:
+    """A logit/probit fit with its average marginal effects (``extra["ame"]``) in place of the
+    coefficients, marked ``extra["statistic"] = "ame"`` for the table notes; other fits (and a
+    logit without AMEs, e.g. with interactions) unchanged. Dropped terms stay listed."""
+    ame = fit.extra.get("ame")
+    if fit.estimator not in ("logit", "probit") or not ame:
+        return fit
+    from dataclasses import replace
+
+    from chainpb.models.margins import ame_table
+
+    extra = {k: v for k, v in fit.extra.items() if k != "wild_bootstrap"}
+    extra["statistic"] = "ame"
+    return replace(fit, coefs=ame_table(ame), extra=extra, vcov=None)
 
 
 # File stem → (Chinese caption, English caption). The order is the order of the Word summary.

@@ -625,7 +625,20 @@ def regression_table(
             if zh
             else "Models with absorbed fixed effects report the within R²."
         )
-    if "pseudo" in kinds:
+    if any(f.extra.get("statistic") == "ame" for f in results):
+        fit_note.append(
+            "logit/probit 列报告平均边际效应（概率的平均变化，0/1 变量为由 0 变为 1 的离散变化），"
+            "括号内为 delta 法标准误；伪R²为McFadden伪R²。"
+            if zh
+            else "Logit/probit columns report average marginal effects (average change in the "
+            "probability; discrete change 0 → 1 for 0/1 variables), delta-method standard errors "
+            "in parentheses; pseudo R² is McFadden's."
+        )
+    coefficient_glm = [
+        k == "pseudo" and f.extra.get("statistic") != "ame"
+        for f, k in zip(results, kinds, strict=True)
+    ]
+    if any(coefficient_glm):
         fit_note.append(
             "logit/probit/有序logit模型报告McFadden伪R²；其系数不是边际效应"
             "（logit与有序logit为对数几率）。"

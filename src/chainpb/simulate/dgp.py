@@ -94,6 +94,31 @@ LIKERT: Final = {
                  "effectiveness": [0.80, 0.67, 0.77, 0.72], "resource": [0.85, 0.74, 0.70, 0.65]},
 }  # fmt: skip
 
+# Planted in issue 11 (the paper's argument). Drawn from a separate random stream (``extra`` in
+# :func:`simulate_firms`) after the original draws, so every original column is unchanged except
+# alliance_type (now one type per chain) and revenue_growth (the shifts below are added to it;
+# employment_growth still follows revenue growth before these shifts).
+# Alliance type is chain-level: each city's four chains get the four types in a random order.
+# Effects on revenue_growth of members, relative to the first type (职能部门牵引型).
+TYPE_EFFECTS: Final = {"龙头企业带动型": 1.5, "属地党委整合型": 0.5, "行业协会串联型": 1.0}
+# 链主 spillover: a non-leader firm that supplies (配套) the chain leader of its chain.
+SPILLOVER: Final = {
+    "link_model": {"intercept": -1.0, "alliance_member": 0.8, "x_le": 0.3},
+    "effect_revenue_growth": 1.2,
+}
+# Mechanisms adopted (binary survey items) and their effect on revenue_growth.
+MECHANISMS: Final = ("mech_joint_meeting", "mech_consultation", "mech_shared_platform")
+MECHANISM_MODEL: Final = {
+    "mech_joint_meeting": {"intercept": -1.2, "alliance_member": 1.8, "has_party_org": 0.5},
+    "mech_consultation": {"intercept": -1.5, "alliance_member": 1.5, "has_party_org": 0.3},
+    "mech_shared_platform": {"intercept": -1.8, "alliance_member": 1.6, "x_le": 0.3},
+}
+MECHANISM_EFFECTS: Final = {
+    "mech_joint_meeting": 0.8,
+    "mech_consultation": 0.6,
+    "mech_shared_platform": 1.0,
+}
+
 ANSWERS: Final = {"p_blank": 0.05, "p_none_if_no_difficulty": 0.6, "p_extra_negation": 0.01}
 
 # Global missing codes (-3, -2, -1, 99, 999) would swallow a real value of 99 or 999, so such
@@ -128,11 +153,18 @@ def _avoid_missing_codes(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def simulate_firms(city: CitySpec, rng: np.random.Generator, survey_year: int) -> pd.DataFrame:
+def simulate_firms(
+    city: CitySpec,
+    rng: np.random.Generator,
+    survey_year: int,
+    extra: np.random.Generator | None = None,
+) -> pd.DataFrame:
     """One city's firms: canonical variables, true difficulties ``d_<cat>`` and latent factors.
 
     Values are already rounded as the raw files show them, so that the truth and the ingested
-    data agree exactly on the outcomes.
+    data agree exactly on the outcomes. ``extra`` is the separate stream of the issue-11 variables
+    (chain-level alliance type, supplier link to the chain leader, mechanisms and their effects on
+    revenue_growth); without it the firms are drawn as before (per-firm type, no new variables).
     """
     n = city.n
     chain_idx = rng.choice(4, size=n, p=CHAIN_P)
@@ -153,7 +185,10 @@ def simulate_firms(city: CitySpec, rng: np.random.Generator, survey_year: int) -
         data[var] = (rng.random(n) < p).astype(float)
     member = data["alliance_member"].astype(bool)
     atype_idx = rng.choice(4, size=n, p=city.alliance_type_p)
+    if extra is not None:  # one type per chain (the per-firm draw above keeps the stream)
+        atype_idx = extra.permutation(4)[chain_idx]
     alliance_type = np.where(member, np.array(ALLIANCE_TYPES, dtype=object)[atype_idx], None)
+    new = _extra_variables(extra, data, member, atype_idx) if extra is not None else None
 
     d = np.column_stack(
         [
@@ -204,10 +239,13 @@ def simulate_firms(city: CitySpec, rng: np.random.Generator, survey_year: int) -
     data["coop_projects"] = coop.astype(float)
 
     rev = _index(EFFECTS["revenue_growth"], data) + chain_part("revenue_growth")
-    rev = np.round(rev + rng.normal(0, NOISE_SD["revenue_growth"], n), 1)
-    data["revenue_growth"] = rev
+    rev_latent = rev + rng.normal(0, NOISE_SD["revenue_growth"], n)
+    rev = np.round(rev_latent, 1)
+    data["revenue_growth"] = rev  # employment_growth follows revenue before the issue-11 shifts
     emp = _index(EFFECTS["employment_growth"], data)
     emp = np.round(emp + rng.normal(0, NOISE_SD["employment_growth"], n), 1)
+    if new is not None:
+        rev = np.round(rev_latent + new.pop("_revenue_shift"), 1)
     pat_eq = EFFECTS["patents"]
     rate = np.exp(
         pat_eq["intercept"] + pat_eq["rd_intensity"] * rd + pat_eq["log_employees"] * log_employees
@@ -240,6 +278,7 @@ def simulate_firms(city: CitySpec, rng: np.random.Generator, survey_year: int) -
             "coop_projects": coop,
             "resilience": resilience.astype(int),
             **{f"d_{cat}": d[:, j].astype(int) for j, cat in enumerate(DIFFICULTIES)},
+            **(new or {}),
         }
     )
     df.attrs["chain_effects"] = {
@@ -249,6 +288,44 @@ def simulate_firms(city: CitySpec, rng: np.random.Generator, survey_year: int) -
     df.attrs["truncated"] = {"rd_intensity": n_rd_truncated, "coop_projects": n_coop_truncated}
     df.attrs["mediation_a_total"] = _total_a(data)
     return df
+
+
+def _extra_variables(
+    extra: np.random.Generator,
+    data: dict[str, np.ndarray],
+    member: np.ndarray,
+    atype_idx: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Supplier link, mechanisms and the revenue shift they and the alliance type plant."""
+    n = len(member)
+    leader = data["chain_leader"].astype(bool)
+    p_link = _logistic(_index(SPILLOVER["link_model"], data))
+    link = ((extra.random(n) < p_link) & ~leader).astype(int)  # asked of every firm; 否 for 链主
+    shift = SPILLOVER["effect_revenue_growth"] * link
+    type_effect = np.array([0.0, *TYPE_EFFECTS.values()])
+    shift = shift + np.where(member, type_effect[atype_idx], 0.0)
+    out: dict[str, np.ndarray] = {"leader_supplier": link}
+    for mech in MECHANISMS:
+        m = (extra.random(n) < _logistic(_index(MECHANISM_MODEL[mech], data))).astype(int)
+        shift = shift + MECHANISM_EFFECTS[mech] * m
+        out[mech] = m
+    out["_revenue_shift"] = shift
+    return out
+
+
+def mechanism_a(data_frame: pd.DataFrame) -> dict[str, float]:
+    """Average effect of membership on the probability of each mechanism (the mediation a)."""
+    le = np.log(data_frame["employees"].to_numpy(dtype=float))
+    data = {
+        "x_le": le - LOG_EMPLOYEES_MEAN,
+        "has_party_org": data_frame["has_party_org"].to_numpy(dtype=float),
+    }
+    out = {}
+    for mech, eq in MECHANISM_MODEL.items():
+        on = _logistic(_index(eq, {**data, "alliance_member": np.ones(len(le))}))
+        off = _logistic(_index(eq, {**data, "alliance_member": np.zeros(len(le))}))
+        out[mech] = float(np.mean(on - off))
+    return out
 
 
 def _total_a(data: dict[str, np.ndarray]) -> float:

@@ -49,7 +49,7 @@ def _rng(seed: int, city_index: int, stream: int) -> np.random.Generator:
 
 
 def _city_frame(city: dgp.CitySpec, seed: int, ci: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    firms = dgp.simulate_firms(city, _rng(seed, ci, 0), SURVEY_YEAR)
+    firms = dgp.simulate_firms(city, _rng(seed, ci, 0), SURVEY_YEAR, extra=_rng(seed, ci, 6))
     answers = dgp.simulate_answers(_rng(seed, ci, 1), firms)
     pii = _rng(seed, ci, 2)
     firms.insert(1, "enterprise_id", dgp.enterprise_ids(pii, city.region_code, city.n))
@@ -143,7 +143,7 @@ def generate_example(out: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Any
         "chain_effects": {}, "truncated": {}, "policy_documents": {},
     }  # fmt: skip
     firm_truth, answer_truth, all_answers, all_docs = [], [], {}, {}
-    a_total = []
+    a_total, mech_a, type_of_chain, type_shift = [], [], {}, []
     for ci, city in enumerate(dgp.CITIES):
         firms, answers = _city_frame(city, seed, ci)
         file = SURVEY_FILES[city.key]
@@ -162,6 +162,12 @@ def generate_example(out: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Any
         truth["chain_effects"][city.key] = firms.attrs["chain_effects"]
         truth["truncated"][city.key] = firms.attrs["truncated"]
         a_total.append((firms.attrs["mediation_a_total"], city.n))
+        mech_a.append((dgp.mechanism_a(firms), city.n))
+        members = firms[firms["alliance_member"] == 1]
+        type_shift.append(members["alliance_type"].map(dgp.TYPE_EFFECTS).fillna(0.0).to_numpy())
+        type_of_chain[city.key] = dict(
+            sorted(zip(members["chain"], members["alliance_type"], strict=True))
+        )
 
         ft = firms.drop(columns=[*PII_VARS, "difficulty_text"]).copy()
         ft.insert(1, "raw_row", np.arange(city.n) + first_row)
@@ -204,6 +210,40 @@ def generate_example(out: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Any
         "note": "a = average total effect of membership on coop_projects (incl. fewer difficulties)",
     }  # fmt: skip
     truth["wuxi_missing_codes"] = SAV_MISSING
+    n_all = sum(n for _, n in mech_a)
+    mech_avg = {m: sum(a[m] * n for a, n in mech_a) / n_all for m in dgp.MECHANISMS}
+    # The mediation's direct effect (controls for coop_projects only) also carries what the
+    # issue-11 shifts add for members: their average type effect and Σ b_m · a_m of mechanisms.
+    direct = (
+        dgp.EFFECTS["revenue_growth"]["alliance_member"]
+        + float(np.mean(np.concatenate(type_shift)))
+        + sum(dgp.MECHANISM_EFFECTS[m] * a for m, a in mech_avg.items())
+    )
+    truth["effects"]["mediation"]["direct_structural"] = truth["effects"]["mediation"]["direct"]
+    truth["effects"]["mediation"]["direct"] = round(direct, 4)
+    truth["effects"]["alliance_type"] = {
+        "outcome": "revenue_growth", "reference": dgp.ALLIANCE_TYPES[0], "sample": "alliance_member == 1",
+        "effects": dict(dgp.TYPE_EFFECTS), "type_of_chain": type_of_chain,
+        "note": "one type per chain (city × chain); effect on members' revenue growth vs the reference",
+    }  # fmt: skip
+    truth["effects"]["spillover"] = {
+        "outcome": "revenue_growth", "regressor": "leader_supplier", "sample": "chain_leader == 0",
+        "effect": dgp.SPILLOVER["effect_revenue_growth"], "link_model": dgp.SPILLOVER["link_model"],
+        "note": "every chain of the example has a 链主; the spillover reaches its supplier firms",
+    }  # fmt: skip
+    truth["effects"]["mechanisms"] = {
+        m: {"treatment": "alliance_member", "outcome": "revenue_growth",
+            "a": round(mech_avg[m], 4),
+            "b": dgp.MECHANISM_EFFECTS[m], "adoption_model": dgp.MECHANISM_MODEL[m]}
+        for m in dgp.MECHANISMS
+    }  # fmt: skip
+    for e in truth["effects"]["mechanisms"].values():
+        e["indirect"] = round(e["a"] * e["b"], 4)
+    truth["effects"]["difficulty_determinants"] = {
+        "model": "logit of the true difficulty d_<cat> (DIFFICULTY_MODEL; x_le = log employees − 4.3; "
+                 "soe = 国有); chain_leader has no effect; the coded measure adds coding error",
+        "ame": _difficulty_ames(firm_truth),
+    }  # fmt: skip
 
     write_csv(out / "truth" / "firms.csv", pd.concat(firm_truth, ignore_index=True))
     write_csv(out / "truth" / "answer_codes.csv", pd.concat(answer_truth, ignore_index=True))
@@ -222,6 +262,34 @@ def generate_example(out: str | Path, seed: int = DEFAULT_SEED) -> dict[str, Any
     return truth
 
 
+def _difficulty_ames(frames: list[pd.DataFrame]) -> dict[str, dict[str, float]]:
+    """Average marginal effects of the true difficulty model, over the example's firms.
+
+    Continuous log_employees: mean of p(1 − p)·β; binary regressors: mean of the discrete
+    change p(x = 1) − p(x = 0) (the convention of chainpb.models.margins).
+    """
+    firms = pd.concat(frames, ignore_index=True)
+    firms = firms[firms["bad_row"] == 0]
+    le = np.log(firms["employees"].to_numpy(dtype=float))
+    base = {
+        "x_le": le - dgp.LOG_EMPLOYEES_MEAN,
+        "soe": (firms["ownership"] == "国有").to_numpy(dtype=float),
+        "has_party_org": firms["has_party_org"].to_numpy(dtype=float),
+        "alliance_member": firms["alliance_member"].to_numpy(dtype=float),
+    }
+    out: dict[str, dict[str, float]] = {}
+    for cat, eq in dgp.DIFFICULTY_MODEL.items():
+        p = dgp._logistic(dgp._index(eq, base))
+        ame = {"log_employees": float(np.mean(p * (1 - p)) * eq.get("x_le", 0.0))}
+        for var in ("has_party_org", "alliance_member"):
+            on = dgp._logistic(dgp._index(eq, {**base, var: np.ones(len(p))}))
+            off = dgp._logistic(dgp._index(eq, {**base, var: np.zeros(len(p))}))
+            ame[var] = float(np.mean(on - off))
+        ame["chain_leader"] = 0.0
+        out[f"diff_{cat}"] = {k: round(v, 4) for k, v in ame.items()}
+    return out
+
+
 def _headers(city_key: str) -> dict[str, str]:
     """canonical variable → raw header, the same the writer will use."""
     from chainpb.simulate import raw_formats as rf
@@ -230,7 +298,7 @@ def _headers(city_key: str) -> dict[str, str]:
         return {v: f"{i}、{rf._WJX_QUESTIONS[v]}" for i, v in enumerate(rf.WJX_ORDER, start=1)}
     if city_key == "suzhou":
         return dict(rf._CSV_HEADERS)
-    order = [*rf.FIRM_VARS, *ITEMS, "difficulty_text", *rf.OUTCOMES]
+    order = [*rf.FIRM_VARS, *ITEMS, "difficulty_text", *rf.OUTCOMES, "position", *rf.NEW_ITEMS]
     return {v: f"Q{i}" for i, v in enumerate(order, start=1)}
 
 

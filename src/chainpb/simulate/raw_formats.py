@@ -50,6 +50,9 @@ OUTCOMES = [
     "coop_projects",
     "resilience",
 ]
+# Issue 11: asked after the outcomes (appended, so earlier question numbers stay as they were).
+NEW_ITEMS = ["leader_supplier", "mech_joint_meeting", "mech_consultation", "mech_shared_platform"]
+_YES_NO = ("leader_supplier", "mech_joint_meeting", "mech_consultation", "mech_shared_platform")
 FIRM_VARS = ["enterprise_id", "enterprise_name", "respondent_name", "respondent_phone", "chain",
              "ownership", "employees", "founded_year", "has_party_org", "alliance_member",
              "chain_leader", "alliance_type"]  # fmt: skip
@@ -66,8 +69,12 @@ _WJX_QUESTIONS = {
     "rd_intensity": "上一年度研发投入占营业收入比重（%）", "patents": "上一年度获得授权专利数（件）",
     "coop_projects": "与产业链上下游企业开展的合作项目数（个）",
     "resilience": "您如何评价本企业供应链的韧性？（1=很弱，5=很强）",
+    "leader_supplier": "贵企业是否为本产业链链主企业的配套（供应）企业？",
+    "mech_joint_meeting": "贵企业是否参加了产业链党建联席会议？",
+    "mech_consultation": "贵企业是否通过问题会商机制解决过经营中的问题？",
+    "mech_shared_platform": "贵企业是否使用了产业链共建共享的平台（实验室、人才、培训等）？",
 }  # fmt: skip
-WJX_ORDER = [*FIRM_VARS, *ITEMS, "difficulty_text", *OUTCOMES]
+WJX_ORDER = [*FIRM_VARS, *ITEMS, "difficulty_text", *OUTCOMES, *NEW_ITEMS]
 
 _CSV_HEADERS = {
     "enterprise_id": "企业编号", "enterprise_name": "企业名称", "respondent_name": "填表人",
@@ -77,6 +84,8 @@ _CSV_HEADERS = {
     **{f"{s}_{k}": f"{_SCALE_ZH[s]}{k}" for s in SCALES for k in range(1, 5)},
     "difficulty_text": "主要困难", "revenue_growth": "营收增长率", "employment_growth": "就业增长率",
     "rd_intensity": "研发强度", "patents": "专利数", "coop_projects": "合作项目数", "resilience": "供应链韧性",
+    "leader_supplier": "链主配套企业", "mech_joint_meeting": "参加联席会议",
+    "mech_consultation": "参与问题会商", "mech_shared_platform": "使用共建共享平台",
 }  # fmt: skip
 
 _SAV_LABELS = {
@@ -88,6 +97,8 @@ _SAV_LABELS = {
     "revenue_growth": "营业收入增长率(%)", "employment_growth": "员工人数增长率(%)",
     "rd_intensity": "研发强度(%)", "patents": "授权专利数", "coop_projects": "链上合作项目数",
     "resilience": "供应链韧性自评", "position": "填表人职务",
+    "leader_supplier": "是否为链主企业配套企业", "mech_joint_meeting": "是否参加联席会议",
+    "mech_consultation": "是否参与问题会商", "mech_shared_platform": "是否使用共建共享平台",
 }  # fmt: skip
 SAV_MISSING = {"skipped": -3, "refused": 99}
 
@@ -117,7 +128,7 @@ def write_wjx_xlsx(path: Path, df: pd.DataFrame, rng: np.random.Generator) -> di
             v = rec[var]
             if var in ITEMS:
                 v = "(跳过)" if rng.random() < 0.003 else LIKERT_LABELS.get(v, v)
-            elif var in ("has_party_org", "alliance_member", "chain_leader"):
+            elif var in ("has_party_org", "alliance_member", "chain_leader", *_YES_NO):
                 v = "是" if v == 1 else "否"
             elif var == "alliance_type":
                 v = v if isinstance(v, str) else "(跳过)"
@@ -140,11 +151,12 @@ def _fullwidth_digits(s: str) -> str:
 def write_gb18030_csv(path: Path, df: pd.DataFrame, rng: np.random.Generator) -> dict[str, str]:
     """Short headers, numbers as typed by hand (12.5%, １２０, 1,200), missing as blank or '-'."""
     order = [*FIRM_VARS, *ITEMS, "difficulty_text", *OUTCOMES]
+    order += [v for v in NEW_ITEMS if v in df.columns]
     out = {}
     for var in order:
         col = []
         for v in df[var]:
-            if var in ("has_party_org", "alliance_member", "chain_leader"):
+            if var in ("has_party_org", "alliance_member", "chain_leader", *_YES_NO):
                 yes, no = ("有", "没有") if var == "has_party_org" else ("是", "否")
                 s = yes if v == 1 else no
             elif var == "employees":
@@ -175,6 +187,7 @@ def write_spss_sav(path: Path, df: pd.DataFrame, rng: np.random.Generator) -> di
     import pyreadstat
 
     order = [*FIRM_VARS, *ITEMS, "difficulty_text", *OUTCOMES, "position"]
+    order += [v for v in NEW_ITEMS if v in df.columns]
     names = {var: f"Q{i}" for i, var in enumerate(order, start=1)}
     chains = sorted(df["chain"].unique())
     positions = ["党支部书记", "办公室主任", "人力资源部经理", "总经理助理", "行政专员"]
@@ -211,7 +224,11 @@ def write_spss_sav(path: Path, df: pd.DataFrame, rng: np.random.Generator) -> di
             **{float(i + 1): c for i, c in enumerate(ALLIANCE_TYPES)},
             **missing_labels,
         },
-        **{names[v]: dict(yes_no) for v in ("has_party_org", "alliance_member", "chain_leader")},
+        **{
+            names[v]: dict(yes_no)
+            for v in ("has_party_org", "alliance_member", "chain_leader", *_YES_NO)
+            if v in names
+        },
         **{names[v]: {**likert, **missing_labels} for v in ITEMS},
         names["resilience"]: {1.0: "很弱", 2.0: "较弱", 3.0: "一般", 4.0: "较强", 5.0: "很强"},
         names["revenue_growth"]: dict(missing_labels),

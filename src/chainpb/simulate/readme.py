@@ -63,7 +63,19 @@ carry a phone or 18-digit ID number (truth.json `pii_in_answers`).
 
 Mediation alliance_member → coop_projects → revenue_growth: structural a = {a_s} (at d_resource = 0),
 average total a = {a} (membership also lowers difficulties), b = {b}, **indirect a·b = {ind}**,
-direct = {direct}. Interaction alliance_member × d_resource on coop_projects = +0.4.
+direct = {direct} (structural 1.0 plus the average type effect of members and Σ b·a of the mechanisms
+below). Interaction alliance_member × d_resource on coop_projects = +0.4.
+
+Added for the paper's argument (issue 11), drawn from a separate random stream so that every other
+column is unchanged: the alliance type is **one per chain** (each city's four chains get the four
+types in a random order: {type_of_chain}); among members, revenue growth is higher by {type_effects}
+than under 职能部门牵引型. A non-leader firm supplies the chain leader (`leader_supplier`, asked of
+every firm, 否 for 链主) with logit index {link}; a supplier's revenue growth is +{spill} higher
+(every chain of the example has a 链主). Mechanisms (是/否 questions `mech_*`): each is logistic in
+membership (average effect of membership on the probability: {mech_a}) and raises revenue growth
+by {mech_b}. employment_growth follows revenue growth before these shifts. The true difficulties
+depend on size, Party organisation, ownership (ideology) and membership, not on being a 链主:
+average marginal effects of the true model {ame}.
 Chain random-intercept sd: {chain_sd}; noise sd: {noise_sd}.
 Truncated at 0: {truncated}.
 Policy emphasis planted on purpose: {emphasis}.
@@ -161,10 +173,16 @@ def write_readmes(out: Path, truth: dict[str, Any], gold: pd.DataFrame) -> None:
     bad = [[b["city_key"], b["file"], b["raw_row"], b["column"], f"{b['reason_zh']} / {b['reason_en']}"]
            for b in truth["bad_rows"]]  # fmt: skip
     med = truth["effects"]["mediation"]
+    eff = truth["effects"]
     text = _HEAD.format(
         seed=truth["seed"], n_per_city=truth["n_per_city"], reverse=", ".join(truth["reverse_items"]),
         effects_rows=_md_table(eff_rows), a_s=med["a_structural"], a=med["a"], b=med["b"],
-        ind=med["indirect"], direct=med["direct"], chain_sd=truth["chain_sd"], noise_sd=truth["noise_sd"],
+        ind=med["indirect"], direct=med["direct"],
+        type_of_chain=eff["alliance_type"]["type_of_chain"], type_effects=eff["alliance_type"]["effects"],
+        link=eff["spillover"]["link_model"], spill=eff["spillover"]["effect"],
+        mech_a={m: v["a"] for m, v in eff["mechanisms"].items()},
+        mech_b={m: v["b"] for m, v in eff["mechanisms"].items()},
+        ame=eff["difficulty_determinants"]["ame"], chain_sd=truth["chain_sd"], noise_sd=truth["noise_sd"],
         truncated=truth["truncated"], emphasis=truth["policy_emphasis"], maps="\n".join(maps),
         bad_rows=_md_table(bad),
     )  # fmt: skip

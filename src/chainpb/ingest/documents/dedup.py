@@ -134,3 +134,27 @@ def find_duplicates(
     for column in REPORT_COLUMNS:
         table[column] = table[column].astype("float64" if column == "similarity" else "str")
     return table
+
+
+def drop_duplicates(
+    rows: Sequence[Mapping[str, Any]], label_key: str, settings: DedupSettings, logger: Any
+) -> tuple[list[Mapping[str, Any]], pd.DataFrame]:
+    """``rows`` (each with ``doc_id``, ``text`` and the name under ``label_key``) without the
+    duplicates :func:`find_duplicates` finds, each dropped one logged by name; and the report."""
+    duplicates = find_duplicates(
+        [r["doc_id"] for r in rows],
+        [r[label_key] for r in rows],
+        [r["text"] for r in rows],
+        settings,
+    )
+    for dup in duplicates.to_dict("records"):
+        logger.warning(
+            "重复文档，已去除 duplicate dropped: %s — 与 duplicates %s（保留 kept），"
+            "相似度 similarity %.4f (%s)",
+            dup["dropped_file"],
+            dup["kept_file"],
+            dup["similarity"],
+            dup["kind"],
+        )
+    dropped = set(duplicates["dropped"])
+    return [r for r in rows if r["doc_id"] not in dropped], duplicates

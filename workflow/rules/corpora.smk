@@ -1,0 +1,161 @@
+# Text collections that are not cities (config corpora:): one table of documents each, read,
+# cleaned and deduplicated, then the same text stage as a city's policy texts (segment, code),
+# measured per document, per group and over time, with a KWIC and figures. Results live in
+# results/corpora/<key>/; `snakemake corpora` builds only these.
+from chainpb.corpora import corpora as read_corpora
+
+CORPORA = read_corpora(config, PROJECT)
+CORPUS_KEYS = list(CORPORA)
+CORPUS_DIR = "results/corpora/{corpus}"
+CORPUS_OUTPUTS = expand(
+    [
+        CORPUS_DIR + "/ingest/cleaning.csv",
+        CORPUS_DIR + "/ingest/dedup.csv",
+        CORPUS_DIR + "/text/kwic.csv",
+        CORPUS_DIR + "/text/documents.csv",
+        CORPUS_DIR + "/text/groups.csv",
+        CORPUS_DIR + "/text/over_time.csv",
+        CORPUS_DIR + "/figures/groups.png",
+        CORPUS_DIR + "/figures/over_time.png",
+        CORPUS_DIR + "/tables/over_time.docx",
+    ],
+    corpus=CORPUS_KEYS,
+)
+
+
+wildcard_constraints:
+    # (?!) matches nothing: without corpora no job can ask for one.
+    corpus="|".join(CORPUS_KEYS) or "(?!)",
+
+
+def corpus_of(wildcards):
+    return CORPORA[wildcards.corpus]
+
+
+rule ingest_corpus:
+    input:
+        table=lambda wc: project_path(corpus_of(wc).file),
+    output:
+        documents=CORPUS_DIR + "/ingest/documents.parquet",
+        cleaning=CORPUS_DIR + "/ingest/cleaning.csv",
+        dedup=CORPUS_DIR + "/ingest/dedup.csv",
+    log:
+        "logs/corpora/{corpus}/ingest_corpus.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("ingest_corpus.py"),
+        corpus=lambda wc: wc.corpus,
+        columns=lambda wc: corpus_of(wc).columns,
+        sheet=lambda wc: corpus_of(wc).sheet,
+        # the global documents block with the corpus's own laid over it
+        documents=lambda wc: corpus_of(wc).documents,
+    script:
+        "../../scripts/ingest_corpus.py"
+
+
+rule segment_corpus:
+    input:
+        table=CORPUS_DIR + "/ingest/documents.parquet",
+        user_dict=TEXT["user_dict"],
+        stopwords=TEXT["stopwords"],
+    output:
+        tokens=CORPUS_DIR + "/text/tokens.parquet",
+    log:
+        "logs/corpora/{corpus}/segment_corpus.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("segment_corpus.py"),
+        unit=TEXT["unit"],
+        cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
+    script:
+        "../../scripts/segment_corpus.py"
+
+
+rule code_corpus:
+    input:
+        tokens=CORPUS_DIR + "/text/tokens.parquet",
+        table=CORPUS_DIR + "/ingest/documents.parquet",
+        codebook=TEXT["codebook"],
+        user_dict=TEXT["user_dict"],
+        stopwords=TEXT["stopwords"],
+    output:
+        hits=CORPUS_DIR + "/text/hits.parquet",
+        units=CORPUS_DIR + "/text/units.parquet",
+    log:
+        "logs/corpora/{corpus}/code_corpus.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("code_corpus.py"),
+        unit=TEXT["unit"],
+        cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
+        # a corpus is coded as policy texts are
+        context_gate=TEXT["context"]["gate"]["policies"],
+        context_window=TEXT["context"]["window"],
+    script:
+        "../../scripts/code_corpus.py"
+
+
+rule corpus_measures:
+    input:
+        table=CORPUS_DIR + "/ingest/documents.parquet",
+        hits=CORPUS_DIR + "/text/hits.parquet",
+    output:
+        documents=CORPUS_DIR + "/text/documents.csv",
+        groups=CORPUS_DIR + "/text/groups.csv",
+        over_time=CORPUS_DIR + "/text/over_time.csv",
+        kwic=CORPUS_DIR + "/text/kwic.csv",
+    log:
+        "logs/corpora/{corpus}/corpus_measures.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("corpus_measures.py"),
+        group_by=lambda wc: list(corpus_of(wc).group_by),
+        by_group=lambda wc: "group" in corpus_of(wc).columns,
+    script:
+        "../../scripts/corpus_measures.py"
+
+
+rule corpus_present:
+    input:
+        groups=CORPUS_DIR + "/text/groups.csv",
+        over_time=CORPUS_DIR + "/text/over_time.csv",
+    output:
+        groups=[
+            report(
+                CORPUS_DIR + "/figures/groups.png",
+                caption="../report/corpus_groups.rst",
+                category="8 文本集 Corpora",
+                subcategory="{corpus}",
+            ),
+            CORPUS_DIR + "/figures/groups.pdf",
+        ],
+        over_time=[
+            report(
+                CORPUS_DIR + "/figures/over_time.png",
+                caption="../report/corpus_over_time.rst",
+                category="8 文本集 Corpora",
+                subcategory="{corpus}",
+            ),
+            CORPUS_DIR + "/figures/over_time.pdf",
+        ],
+        table_docx=CORPUS_DIR + "/tables/over_time.docx",
+        table_tex=CORPUS_DIR + "/tables/over_time.tex",
+        table_html=CORPUS_DIR + "/tables/over_time.html",
+    log:
+        "logs/corpora/{corpus}/corpus_present.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("corpus_present.py"),
+        name=lambda wc: (
+            corpus_of(wc).name if config["language"] == "zh" else corpus_of(wc).name_en
+        ),
+        language=config["language"],
+    script:
+        "../../scripts/corpus_present.py"
+
+
+rule corpora:
+    input:
+        CORPUS_OUTPUTS,
