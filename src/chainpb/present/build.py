@@ -529,6 +529,7 @@ def mark_simulated_table(table: tb.Table) -> tb.Table:
 
 
 def mark_simulated_figure(fig: Figure) -> Figure:
-    """The figure with :data:`~chainpb.present.summary.SIMULATED_MARK` in its lower right corner."""
-    fig.text(0.995, 0.005, sm.SIMULATED_MARK, ha="right", va="bottom", fontsize=8, color="#b00000")
+    """The figure with :data:`~chainpb.present.summary.SIMULATED_MARK` in its lower left corner
+    (titles run across the top and legends sit at the bottom centre)."""
+    fig.text(0.005, 0.005, sm.SIMULATED_MARK, ha="left", va="bottom", fontsize=7, color="#b00000")
     return fig
