@@ -303,6 +303,108 @@ def test_coefficient_plot_keeps_estimator_families_apart_without_empty_rows() ->
     assert len(axes[1].containers) == 1  # one model in the ordered-logit panel
 
 
+def _fit(model: str, outcome: str, estimator: str, coefs: dict, **extra) -> FitResult:
+    """A hand-made fit: ``coefs`` maps term → (estimate, conf_low, conf_high)."""
+    rows = [
+        {"term": t, "estimate": e, "std_error": (h - lo) / 3.92, "statistic": np.nan,
+         "p_value": np.nan, "conf_low": lo, "conf_high": h}
+        for t, (e, lo, h) in coefs.items()
+    ]  # fmt: skip
+    return FitResult(
+        model=model,
+        outcome=outcome,
+        estimator=estimator,
+        formula=f"{outcome} ~ {' + '.join(coefs)}",
+        coefs=pd.DataFrame(rows, columns=TIDY_COLUMNS),
+        nobs=200,
+        cov_type="cluster(chain_id) CR1",
+        regressors=tuple(t for t in coefs if t != "Intercept"),
+        extra=extra,
+    )
+
+
+def _points(ax) -> tuple[list[float], list[float], list[list[float]]]:
+    """x and y of the dots and the x ends of the interval bars of the panel's single model."""
+    (bar,) = ax.containers
+    dots = bar.lines[0]
+    (segments,) = [c.get_segments() for c in bar.lines[2]]
+    ends = [sorted([float(s[0][0]), float(s[1][0])]) for s in segments]
+    return list(map(float, dots.get_xdata())), list(map(float, dots.get_ydata())), ends
+
+
+def test_coefficient_plot_shows_average_marginal_effects_for_logit() -> None:
+    from chainpb.present.build import coefficient_estimates
+
+    ols = _fit(
+        "baseline",
+        "rd_intensity",
+        "ols",
+        {"Intercept": (2.0, 1.0, 3.0), "alliance_member": (0.8, 0.4, 1.2)},
+    )
+    # log-odds 1.2 and -0.9; the AMEs (probability) below are what the panel must show
+    ame = {
+        "alliance_member": {"estimate": 0.21, "std_error": 0.07, "statistic": 3.0,
+                            "p_value": 0.003, "conf_low": 0.07, "conf_high": 0.35},
+        "diff_resource": {"estimate": -0.15, "std_error": 0.065, "statistic": -2.3,
+                          "p_value": 0.02, "conf_low": -0.28, "conf_high": -0.02},
+    }  # fmt: skip
+    logit = _fit(
+        "has_rd_model",
+        "has_rd",
+        "logit",
+        {
+            "Intercept": (-0.5, -1.0, 0.0),
+            "alliance_member": (1.2, 0.4, 2.0),
+            "diff_resource": (-0.9, -1.6, -0.2),
+        },
+        ame=ame,
+    )
+    ologit = _fit("resilience", "resilience", "ologit", {"alliance_member": (0.5, 0.1, 0.9)})
+    est = coefficient_estimates([ols, logit, ologit])
+    assert list(est.loc[est["model"] == "has_rd_model", "quantity"]) == ["ame", "ame"]
+    assert set(est.loc[est["model"] != "has_rd_model", "quantity"]) == {"coefficient"}
+    labels = {
+        **LABELS,
+        "has_rd": {"zh": "是否研发", "en": "Any R&D"},
+        "resilience": {"zh": "供应链韧性", "en": "Resilience"},
+        "diff_resource": {"zh": "资源聚合难", "en": "Resource pooling"},
+    }
+    terms = ["alliance_member", "diff_resource"]
+    fig = F.plot_coefficients(est, terms=terms, labels=labels)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    # linear, AME, log-odds: three panels on three axes
+    assert [ax.get_title() for ax in axes] == ["研发强度(%)", "是否研发", "供应链韧性"]
+    assert [ax.get_xlabel() for ax in axes] == [
+        "估计系数（线性模型）",
+        "平均边际效应\n（logit/probit，概率）",
+        "对数几率（logit/有序logit）",
+    ]
+    # the logit panel plots the AMEs (0.21, -0.15) and their intervals, not 1.2 / -0.9
+    x, y, ends = _points(axes[1])
+    assert x == pytest.approx([0.21, -0.15])
+    assert y == pytest.approx([0.0, 1.0])
+    assert ends == [pytest.approx([0.07, 0.35]), pytest.approx([-0.28, -0.02])]
+    assert [t.get_text() for t in axes[1].get_yticklabels()] == ["产业链党建联盟成员", "资源聚合难"]
+    # OLS and ordered logit keep their coefficients (log-odds for ologit)
+    assert _points(axes[0])[0] == pytest.approx([0.8])
+    assert _points(axes[2])[0] == pytest.approx([0.5])
+    assert _points(axes[2])[2] == [pytest.approx([0.1, 0.9])]
+    assert fig.get_suptitle() == "核心解释变量的估计系数与平均边际效应（95% 置信区间）"
+    en = F.plot_coefficients(est, terms=terms, labels=labels, language="en")
+    assert [ax.get_xlabel() for ax in en.axes if ax.get_visible()][1] == (
+        "Average marginal effect\n(logit / probit, probability)"
+    )
+    # a logit without AMEs (e.g. with interactions) stays on the log-odds axis
+    bare = coefficient_estimates(
+        [_fit("m", "has_rd", "logit", {"alliance_member": (1.2, 0.4, 2.0)})]
+    )
+    assert list(bare["quantity"]) == ["coefficient"]
+    fig = F.plot_coefficients(bare, labels=labels)
+    assert fig.axes[0].get_xlabel() == "对数几率（logit/有序logit）"
+    assert _points(fig.axes[0])[0] == pytest.approx([1.2])
+    assert fig.get_suptitle() == "核心解释变量的估计系数（95% 置信区间）"
+
+
 def test_reliability_scales_follow_the_config_order() -> None:
     rel = pd.DataFrame(
         {"scale": ["scale_coverage", "scale_resource", "scale_ideology"], "alpha": [0.8, 0.7, 0.9]}

@@ -30,6 +30,7 @@ from chainpb.present.paper import (
     FIGURE_CAPTIONS,
     Paper,
     TableSpec,
+    as_marginal_effects,
     figure_keys,
     resolve_paper,
     select_fits,
@@ -87,6 +88,24 @@ def coefficient_fits(
     return chosen, terms
 
 
+def coefficient_estimates(fits: Sequence[FitResult]) -> pd.DataFrame:
+    """Tidy rows of the coefficient figure, with a ``quantity`` column: a logit/probit fit with
+    average marginal effects (``extra["ame"]``) contributes its AMEs (``"ame"``, probability
+    scale), every other fit (OLS, mixed, ordered logit, a logit without AMEs) its coefficients
+    (``"coefficient"``)."""
+    frames = []
+    for fit in fits:
+        shown = as_marginal_effects(fit)
+        frame = shown.tidy()
+        frame["quantity"] = "ame" if shown.extra.get("statistic") == "ame" else "coefficient"
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(
+            columns=["model", "outcome", "term", "estimate", "conf_low", "conf_high", "quantity"]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
 def figures_for_paper(
     *,
     firm_difficulty: pd.DataFrame,
@@ -112,13 +131,8 @@ def figures_for_paper(
         estimates = estimates[estimates["model"].isin(list(models_config))]
         terms = None
     else:
-        estimates = (
-            pd.concat([f.tidy() for f in chosen], ignore_index=True)
-            if chosen
-            else pd.DataFrame(
-                columns=["model", "outcome", "term", "estimate", "conf_low", "conf_high"]
-            )
-        )
+        # logit/probit panels show average marginal effects, not log-odds (issue 11)
+        estimates = coefficient_estimates(chosen)
     out = {
         "difficulty_prevalence_by_city": fg.plot_difficulty_prevalence(
             firm_difficulty, cities=cities, language=language

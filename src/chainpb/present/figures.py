@@ -121,6 +121,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "核心解释变量的估计系数（95% 置信区间）",
         "en": "Estimated coefficients of the key regressors (95% CI)",
     },
+    "coef_ame_title": {
+        "zh": "核心解释变量的估计系数与平均边际效应（95% 置信区间）",
+        "en": "Coefficients and average marginal effects of the key regressors (95% CI)",
+    },
     "estimate": {"zh": "估计系数", "en": "Estimate"},
     "model": {"zh": "模型", "en": "Model"},
     "slopes_title": {"zh": "简单斜率分析", "en": "Simple slopes"},
@@ -732,8 +736,14 @@ FAMILIES = {
     "ologit": "logit",
     "probit": "probit",
 }
+# Panel families in drawing order. "ame": average marginal effects of logit/probit fits (rows
+# with ``quantity == "ame"``), on the probability scale, never beside log-odds.
 FAMILY_AXIS = {
     "linear": {"zh": "估计系数（线性模型）", "en": "Estimate (linear models)"},
+    "ame": {
+        "zh": "平均边际效应\n（logit/probit，概率）",  # two lines: three panels a row
+        "en": "Average marginal effect\n(logit / probit, probability)",
+    },
     "logit": {"zh": "对数几率（logit/有序logit）", "en": "Log-odds (logit / ordered logit)"},
     "probit": {"zh": "probit 系数", "en": "Probit coefficient"},
 }
@@ -751,10 +761,12 @@ def plot_coefficients(
     outcome).
 
     Input: tidy estimates (``model, outcome, term, estimate, conf_low, conf_high`` and, as in
-    results/models/estimates.csv, ``estimator``; without it every row counts as linear).
-    Linear models (OLS, mixed) and logit-type models (logit, ordered logit: log-odds) and probit
-    never share an axis: panels of one family come together, linear first, and each panel's
-    x label names its scale. ``terms`` selects and orders the rows (default: every term except
+    results/models/estimates.csv, ``estimator``; without it every row counts as linear), and
+    optionally ``quantity``: ``"ame"`` marks average marginal effects of a logit/probit fit
+    (:func:`chainpb.present.build.coefficient_estimates`), anything else a coefficient.
+    Linear models (OLS, mixed), AMEs (probability scale), logit-type coefficients (logit,
+    ordered logit: log-odds) and probit coefficients never share an axis: panels of one family
+    come together in that order, and each panel's x label names its scale. ``terms`` selects and orders the rows (default: every term except
     the intercept, in order of appearance); a panel shows only the terms it has, so there are no
     empty rows. Outcomes and models keep their order of appearance (the config order); a model
     has one colour across panels.
@@ -773,6 +785,8 @@ def plot_coefficients(
         term_order = list(dict.fromkeys(data["term"]))
     estimator = data["estimator"] if "estimator" in data.columns else pd.Series("ols", data.index)
     data["family"] = estimator.map(lambda e: FAMILIES.get(str(e), "linear"))
+    if "quantity" in data.columns:
+        data.loc[data["quantity"].astype(str) == "ame", "family"] = "ame"
     models = list(dict.fromkeys(data["model"]))
     colour = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(models)}
     panels = [
@@ -836,9 +850,11 @@ def plot_coefficients(
         [(model_labels or {}).get(m, m) for m in seen],
         title=text("model", language),
         loc="outside lower center",
-        ncols=min(4, max(1, len(seen))),
+        # at most three a row: a wider legend runs into the simulated-data mark (lower left)
+        ncols=min(3, max(1, len(seen))),
     )
-    fig.suptitle(text("coef_title", language))
+    has_ame = any(family == "ame" for family, _ in panels)
+    fig.suptitle(text("coef_ame_title" if has_ame else "coef_title", language))
     return fig
 
 

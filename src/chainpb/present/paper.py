@@ -383,8 +383,9 @@ FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
         "Outcomes by chain-alliance membership",
     ),
     "coefficients_key_regressors": (
-        "核心解释变量的回归系数（95% 置信区间）",
-        "Coefficients of the key regressors (95% intervals)",
+        "核心解释变量的回归系数（logit/probit 为平均边际效应；95% 置信区间）",
+        "Coefficients of the key regressors (average marginal effects for logit/probit; "
+        "95% intervals)",
     ),
     "codebook_agreement": (
         "码本编码、机器编码与人工编码的一致性",
