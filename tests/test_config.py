@@ -218,3 +218,17 @@ def test_configfile_command_merges_and_names_line(tmp_path: Path, monkeypatch, c
     (tmp_path / "fr.yaml").write_text("language: fr\n", encoding="utf-8")
     assert main(["fr.yaml"]) == 1
     assert "config key language has value 'fr'" in capsys.readouterr().err
+
+
+def test_heterogeneity_needs_two_groups(tmp_path: Path) -> None:
+    config = minimal(tmp_path)
+    model = {
+        "outcomes": ["rd_intensity"],
+        "regressors": ["alliance_member"],
+        "heterogeneity": {"民营": "ownership == '民营'", "国有": "ownership == '国有'"},
+    }
+    config["models"] = {"m": model}
+    check_config(copy.deepcopy(config), SCHEMA, tmp_path)  # two groups: valid
+    config["models"]["m"]["heterogeneity"] = {"民营": "ownership == '民营'"}
+    with pytest.raises(ConfigError, match="heterogeneity"):
+        check_config(config, SCHEMA, tmp_path)

@@ -474,3 +474,47 @@ def test_fit_jobs_do_not_read_tests_or_compare():
     assert "tests" not in main and "tests" not in main["robustness"]["hc1"]
     kept = fitting_config(raw, keep_compare=True)
     assert kept["compare"] == raw["compare"]
+
+
+def test_heterogeneity_declared_once_gives_the_r_checked_comparison(firms):
+    """``heterogeneity:`` on one base model writes out the two subgroup models and their
+    comparison (chainpb.models.spec.expand_heterogeneity); the pooled test is then the same
+    regression as the hand-written private/state pair above, so R's numbers apply unchanged:
+    a:D F = 0.0351603476071015, estimate −0.0767402173899332, p = 0.855419325945486."""
+    from chainpb.models.spec import expand_heterogeneity
+
+    config = {
+        "grp": {
+            **GROUP,
+            "label": "分组",
+            "heterogeneity": {
+                "民营": "ownership == '民营'",
+                "国有及混合": "ownership in ['国有', '混合所有制']",
+            },
+        }
+    }
+    expanded = expand_heterogeneity(config)
+    assert list(expanded) == ["grp", "grp_het1", "grp_het2"]
+    assert "heterogeneity" not in expanded["grp"]
+    assert expanded["grp_het1"]["label"] == "分组：民营"
+    assert expanded["grp_het1"]["subset"] == "ownership == '民营'"
+    assert expanded["grp_het1"]["compare"] == {"with": "grp_het2", "terms": ["a", "b"]}
+    assert "compare" not in expanded["grp_het2"]
+    # parse_models expands too: the library API and the workflow see the same models
+    assert [j.key for j in model_jobs(config)] == ["grp__y", "grp_het1__y", "grp_het2__y"]
+    (pooled,) = fit_comparisons(firms, comparison_jobs(config))
+    assert pooled.model == "grp_het1__vs__grp_het2" and pooled.nobs == 64
+    coefs = pooled.coefs.set_index("term")
+    assert coefs.loc["a:in_grp_het2", "estimate"] == pytest.approx(-0.0767402173899332, rel=1e-9)
+    assert coefs.loc["a", "estimate"] == pytest.approx(0.888315752646885, rel=1e-9)
+
+
+def test_heterogeneity_names_must_be_free():
+    from chainpb.models.spec import expand_heterogeneity
+
+    config = {
+        "grp": {**GROUP, "heterogeneity": {"甲": "x > 0", "乙": "x <= 0"}},
+        "grp_het2": {**GROUP},
+    }
+    with pytest.raises(ConfigError, match="grp_het2"):
+        expand_heterogeneity(config)

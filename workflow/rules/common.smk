@@ -30,6 +30,11 @@ from chainpb.labels import CATEGORIES, labels_with_derived
 from chainpb.measures.derive import parse_derive
 
 parse_derive(config["derive"])
+# heterogeneity: on a model becomes its subgroup models (<model>_het1, …) here, once, so that
+# every rule (fits, check, tables, export) sees them as ordinary models.
+from chainpb.models.spec import expand_heterogeneity
+
+config["models"] = expand_heterogeneity(config["models"])
 config["labels"] = labels_with_derived(config["labels"], config["derive"])
 CITY_KEYS = list(CITIES)
 # Display names, the only part of the city table the present stage needs.

@@ -75,6 +75,7 @@ SPEC_KEYS = frozenset(
         "wild_bootstrap",
         "tests",
         "compare",
+        "heterogeneity",
     }
 )
 COMPARE_KEYS = frozenset({"with", "terms"})
@@ -664,6 +665,52 @@ def _check_name(name: Any, what_zh: str, what_en: str) -> str:
     return name
 
 
+def expand_heterogeneity(models_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``models:`` section with every ``heterogeneity:`` declaration written out.
+
+    ``heterogeneity: {民营: "ownership == '民营'", 国有及混合: "ownership in [...]"}`` on model
+    ``m`` adds one subgroup model per group, ``m_het1``, ``m_het2``… in the order written: the
+    same specification as ``m`` (robustness variants, tests and comparisons are not copied), its
+    ``subset`` the group's filter (and ``m``'s own subset, if any), its label ``<m's label>：<group>``,
+    and ``compare: {with: the next group, terms: m's regressors}`` — the pooled, fully interacted
+    test of equal coefficients that the heterogeneity table shows beside the paired columns.
+    ``m`` itself stays (the pooled model). A name that already exists stops the run.
+    """
+    out: dict[str, Any] = {}
+    for name, raw in models_config.items():
+        out[name] = raw
+        groups = raw.get("heterogeneity") if isinstance(raw, Mapping) else None
+        if not groups:
+            continue
+        out[name] = {k: v for k, v in raw.items() if k != "heterogeneity"}
+        base = {
+            k: v
+            for k, v in raw.items()
+            if k not in ("heterogeneity", "robustness", "tests", "compare", "label", "label_en")
+        }
+        names = [f"{name}_het{i}" for i in range(1, len(groups) + 1)]
+        taken = sorted(set(names) & set(models_config))
+        if taken:
+            raise ConfigError(
+                f"配置错误：模型「{name}」的 heterogeneity 要生成的模型名 {taken} 已被占用",
+                f"Config error: model '{name}': heterogeneity would create models {taken}, "
+                "which already exist",
+            )
+        regressors = list(raw.get("regressors") or [])
+        for i, (group, subset) in enumerate(groups.items()):
+            own = raw.get("subset")
+            spec = {
+                **base,
+                "label": f"{raw.get('label', name)}：{group}",
+                "label_en": f"{raw.get('label_en', raw.get('label', name))}: {group}",
+                "subset": f"({own}) and ({subset})" if own else subset,
+            }
+            if i + 1 < len(names):
+                spec["compare"] = {"with": names[i + 1], "terms": regressors}
+            out[names[i]] = spec
+    return out
+
+
 def parse_models(models_config: Mapping[str, Any]) -> tuple[ModelSpec, ...]:
     """All specs of the ``models:`` section, variants expanded as ``<spec>__<variant>``, sorted."""
     if not isinstance(models_config, Mapping):
@@ -671,6 +718,7 @@ def parse_models(models_config: Mapping[str, Any]) -> tuple[ModelSpec, ...]:
             "配置错误：models 应为 {模型名: 设定} 的映射",
             "Config error: 'models' must be a mapping {model name: specification}",
         )
+    models_config = expand_heterogeneity(models_config)
     specs: list[ModelSpec] = []
     for name in sorted(models_config):
         raw = models_config[name]
