@@ -1,4 +1,5 @@
-"""Snakemake script: code one city's tokens with the codebook (negation-aware)."""
+"""Snakemake script: code one city's tokens, or one text collection's (rule code_corpus), with
+the codebook (negation-aware)."""
 
 import pandas as pd
 
@@ -29,11 +30,10 @@ write_parquet(sm.output.hits, hits)
 write_parquet(sm.output.units, units)
 status = hits["status"].value_counts()
 log.info(
-    "%s/%s: 码本 codebook %s, %d 处命中 hits: %d 困难 problem, %d 措施 remedy, %d 否定 negated, "
+    "%s: 码本 codebook %s, %d 处命中 hits: %d 困难 problem, %d 措施 remedy, %d 否定 negated, "
     "%d 排除 excluded, %d 无党建语境 no Party-building context (党建语境门槛 context gate: %s, "
     "范围 window: %s); %d 个单元 units",
-    sm.wildcards.city,
-    sm.params.source,
+    sm.params.name,
     codebook.hash,
     len(hits),
     *(int(status.get(k, 0)) for k in ("problem", "remedy", "negated", "excluded", "no_context")),

@@ -1,4 +1,5 @@
-"""Snakemake script: segment one city's open answers or policy texts with jieba."""
+"""Snakemake script: segment one city's open answers or policy texts, or one text collection
+(rule segment_corpus), with jieba's dictionary and rules."""
 
 import pandas as pd
 
@@ -18,9 +19,8 @@ tokens = segment_source(
 )
 write_parquet(sm.output.tokens, tokens)
 log.info(
-    "%s/%s: %d 个词 tokens in %d 篇 texts",
-    sm.wildcards.city,
-    sm.params.source,
+    "%s: %d 个词 tokens in %d 篇 texts",
+    sm.params.name,
     len(tokens),
     tokens["doc_id"].nunique(),
 )

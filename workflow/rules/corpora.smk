@@ -64,12 +64,15 @@ rule segment_corpus:
         "logs/corpora/{corpus}/segment_corpus.log",
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
-        code=code_of("segment_corpus.py"),
+        code=code_of("segment.py"),
+        # a collection is segmented and coded as a city's policy texts, by the same scripts
+        source="policies",
+        name=lambda wc: f"corpora/{wc.corpus}",
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
     script:
-        "../../scripts/segment_corpus.py"
+        "../../scripts/segment.py"
 
 
 rule code_corpus:
@@ -86,7 +89,9 @@ rule code_corpus:
         "logs/corpora/{corpus}/code_corpus.log",
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
-        code=code_of("code_corpus.py"),
+        code=code_of("code_text.py"),
+        source="policies",
+        name=lambda wc: f"corpora/{wc.corpus}",
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
@@ -94,7 +99,7 @@ rule code_corpus:
         context_gate=TEXT["context"]["gate"]["policies"],
         context_window=TEXT["context"]["window"],
     script:
-        "../../scripts/code_corpus.py"
+        "../../scripts/code_text.py"
 
 
 rule corpus_measures:

@@ -20,6 +20,7 @@ rule segment:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("segment.py"),
         source=lambda wc: wc.source,
+        name=lambda wc: f"{wc.city}/{wc.source}",
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
@@ -45,6 +46,7 @@ rule code_text:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("code_text.py"),
         source=lambda wc: wc.source,
+        name=lambda wc: f"{wc.city}/{wc.source}",
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],

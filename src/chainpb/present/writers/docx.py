@@ -40,18 +40,24 @@ FIXED_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def _set_run_font(run: Any, size_pt: float = FONT_SIZE_PT, bold: bool = False) -> None:
-    """Latin Times New Roman, East Asian 宋体, on the run itself so that no theme font wins."""
-    run.font.size = Pt(size_pt)
-    run.font.bold = bold
-    run.font.name = LATIN_FONT
-    rpr = run._element.get_or_add_rPr()
+def _explicit_fonts(rpr: Any) -> Any:
+    """The ``w:rFonts`` of a run or style properties, created if absent, without theme fonts
+    (a theme font would override the fonts named explicitly)."""
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
         rfonts = OxmlElement("w:rFonts")
         rpr.insert(0, rfonts)
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         rfonts.attrib.pop(qn(attr), None)
+    return rfonts
+
+
+def _set_run_font(run: Any, size_pt: float = FONT_SIZE_PT, bold: bool = False) -> None:
+    """Latin Times New Roman, East Asian 宋体, on the run itself so that no theme font wins."""
+    run.font.size = Pt(size_pt)
+    run.font.bold = bold
+    run.font.name = LATIN_FONT
+    rfonts = _explicit_fonts(run._element.get_or_add_rPr())
     rfonts.set(qn("w:ascii"), LATIN_FONT)
     rfonts.set(qn("w:hAnsi"), LATIN_FONT)
     rfonts.set(qn("w:cs"), LATIN_FONT)
@@ -145,14 +151,7 @@ def set_document_fonts(doc: DocumentObject) -> None:
     style = doc.styles["Normal"]
     style.font.name = LATIN_FONT
     style.font.size = Pt(FONT_SIZE_PT)
-    rpr = style.element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
-    rfonts.set(qn("w:eastAsia"), EAST_ASIA_FONT)
+    _explicit_fonts(style.element.get_or_add_rPr()).set(qn("w:eastAsia"), EAST_ASIA_FONT)
 
 
 def _set_orientation(doc: DocumentObject, landscape: bool, *, new_page: bool) -> None:
