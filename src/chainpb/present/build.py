@@ -117,7 +117,6 @@ def figures_for_paper(
     fits: Sequence[FitResult] = (),
     agreement: pd.DataFrame,
     config: Mapping[str, Any],
-    estimates: pd.DataFrame | None = None,
 ) -> dict[str, Figure]:
     """Every fixed figure of the paper, keyed by file stem (see FIGURE_CAPTIONS)."""
     language = config.get("language", "zh")
@@ -126,13 +125,8 @@ def figures_for_paper(
     paper = resolve_paper(config)
     models_config = config.get("models", {})
     chosen, terms = coefficient_fits(fits, paper, models_config)
-    if estimates is not None and not fits:
-        # TEMPORARY (scripts that predate `paper:` pass estimates.csv): the main models.
-        estimates = estimates[estimates["model"].isin(list(models_config))]
-        terms = None
-    else:
-        # logit/probit panels show average marginal effects, not log-odds (issue 11)
-        estimates = coefficient_estimates(chosen)
+    # logit/probit panels show average marginal effects, not log-odds (issue 11)
+    estimates = coefficient_estimates(chosen)
     out = {
         "difficulty_prevalence_by_city": fg.plot_difficulty_prevalence(
             firm_difficulty, cities=cities, language=language
