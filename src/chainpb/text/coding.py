@@ -43,13 +43,17 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from chainpb.text.codebook import CATEGORIES, Codebook, CompiledCodebook
+from chainpb.text.codebook import CATEGORIES, Codebook, CompiledCodebook, TermEntry
+from chainpb.text.prefilter import SequenceFinder
 from chainpb.text.segment import Segmenter, segment_documents, unit_of
 
 HIT_COLUMNS = [
@@ -94,24 +98,172 @@ class _Hit:
     status: str = "problem"
 
 
-@dataclass(frozen=True)
 class _Tokens:
-    """The token table as plain lists (one hashed lookup per token is the hot loop)."""
+    """The token table as numpy columns, and the tokens the matcher compares as one list.
 
-    doc_codes: list[int]  # one integer per token: its document (compared far more cheaply)
-    doc_names: list[str]  # doc_id of each document code
-    toks: list[str]
-    sids: list[int]
-    pids: list[int]
-    starts: list[int]
-    ends: list[int]
+    ``codes[i]`` numbers token ``i`` in the codebook's vocabulary (every term, cue and clause
+    mark), ``len(vocab)`` for any other token: every comparison the matcher makes is with a
+    codebook word, so the other 95 % of a corpus need never become Python strings.
+    ``toks[i]`` is that word, filled in (:meth:`load`) only for the sentences that hold a hit
+    and ``None`` elsewhere and for other tokens; :meth:`text` reads the real token where one
+    is needed (the number of a list item).
+    """
 
-    def same_sentence(self, i: int, j: int) -> bool:
-        return self.doc_codes[j] == self.doc_codes[i] and self.sids[j] == self.sids[i]
+    def __init__(self, tokens: pd.DataFrame, vocabulary: Sequence[str]) -> None:
+        n = len(tokens)
+        self.n = n
+        docs, bounds = _doc_runs(tokens["doc_id"])
+        if not _is_sorted(docs, bounds, tokens["token_index"]):
+            tokens = tokens.sort_values(["doc_id", "token_index"], kind="stable")
+            docs, bounds = _doc_runs(tokens["doc_id"])
+        self.doc_bounds = bounds
+        firsts = docs.take(pa.array(bounds[:-1])).to_pylist() if n else []
+        self.doc_names = [str(d) for d in firsts]
+        self.sids = tokens["sentence_id"].to_numpy(dtype="int64")
+        self.pids = tokens["paragraph_id"].to_numpy(dtype="int64")
+        self.starts = tokens["start"].to_numpy(dtype="int64")
+        self.ends = tokens["end"].to_numpy(dtype="int64")
+        self._raw = _arrow(tokens["token"])
+        vocab = list(dict.fromkeys(vocabulary))
+        if n and vocab:
+            codes = _index_in(self._raw, pa.array(vocab, type=self._raw.type), len(vocab))
+        else:
+            codes = np.full(n, len(vocab), dtype=np.int32)
+        self.codes = codes
+        self.vocab = vocab
+        self.code_of = {w: k for k, w in enumerate(vocab)}
+        self._table = np.empty(len(vocab) + 1, dtype=object)
+        self._table[: len(vocab)] = vocab
+        self.toks: list[str | None] = [None] * n
+        self._loaded: set[int] = set()
+        self.sentence_bounds = self._runs(self.sids)
+        self._sentence_list = self.sentence_bounds.tolist()
+
+    def _runs(self, ids: np.ndarray) -> np.ndarray:
+        """Start of every run of tokens with the same document and ``ids`` value, and n."""
+        if not self.n:
+            return np.zeros(1, dtype=np.int64)
+        change = np.zeros(self.n, dtype=bool)
+        change[self.doc_bounds[1:-1]] = True
+        change[1:] |= ids[1:] != ids[:-1]
+        change[0] = True
+        return np.concatenate((np.flatnonzero(change), [self.n]))
+
+    def sentence(self, i: int) -> tuple[int, int]:
+        """Token range [a, b) of the sentence holding token ``i``."""
+        k = bisect.bisect_right(self._sentence_list, i) - 1
+        return self._sentence_list[k], self._sentence_list[k + 1]
+
+    def load(self, i: int) -> None:
+        """Fill ``toks`` over the sentence holding token ``i``."""
+        a, b = self.sentence(i)
+        if a not in self._loaded:
+            self._loaded.add(a)
+            self.toks[a:b] = self._table[self.codes[a:b]].tolist()
 
     def doc(self, i: int) -> str:
         """doc_id of token ``i``."""
-        return self.doc_names[self.doc_codes[i]]
+        return self.doc_names[int(np.searchsorted(self.doc_bounds, i, side="right")) - 1]
+
+    def text(self, i: int) -> str:
+        """The token ``i`` itself ("" for a missing one)."""
+        value = self._raw[i].as_py()
+        return "" if value is None else str(value)
+
+
+def _arrow(col: pd.Series) -> pa.ChunkedArray:
+    """A pandas column as an Arrow array: no copy when it is Arrow-backed already."""
+    try:
+        out = pa.array(col.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        out = pa.array(col.astype(str).to_numpy(dtype=object), type=pa.string())
+    if isinstance(out, pa.ChunkedArray):
+        return out
+    return pa.chunked_array([out])
+
+
+def _index_in(values: pa.ChunkedArray, vocab: pa.Array, missing: int) -> np.ndarray:
+    """Position of each value in ``vocab``, ``missing`` where it is absent or null."""
+    found = pc.index_in(values, value_set=vocab)
+    return pc.fill_null(found, missing).to_numpy(zero_copy_only=False)
+
+
+def _doc_runs(doc_col: pd.Series) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """The doc_id column (as text where it has gaps, like ``astype(str)``) and the start of
+    every run of equal doc_id, then n."""
+    docs = _arrow(doc_col)
+    if docs.null_count:
+        docs = _arrow(doc_col.astype(str))
+    n = len(docs)
+    if n < 2:
+        return docs, np.array([0, n][: n + 1], dtype=np.int64)
+    change = pc.not_equal(docs[1:], docs[:-1]).to_numpy(zero_copy_only=False)
+    return docs, np.concatenate(([0], np.flatnonzero(change) + 1, [n]))
+
+
+def _is_sorted(docs: pa.ChunkedArray, bounds: np.ndarray, token_index: pd.Series) -> bool:
+    """Is the table sorted by ``doc_id, token_index`` already (so a stable sort is a no-op)?
+
+    True when each document is one run, the runs come in increasing doc_id order and
+    token_index never falls within a run.
+    """
+    if len(docs) < 2:
+        return True
+    if docs.null_count:
+        return False
+    names = docs.take(pa.array(bounds[:-1])).to_pylist()
+    try:
+        if not all(a < b for a, b in itertools.pairwise(names)):
+            return False
+    except TypeError:  # doc_ids of mixed types
+        return False
+    idx = token_index.to_numpy(dtype="int64")
+    rising = idx[1:] >= idx[:-1]
+    rising[bounds[1:-1] - 1] = True
+    return bool(rising.all())
+
+
+def _vocabulary(cb: CompiledCodebook) -> list[str]:
+    """Every token the matcher compares a corpus token with."""
+    words: set[str] = set(cb.by_first)
+    for entries in cb.by_first.values():
+        for entry in entries:
+            words.update(entry.tokens)
+    for seqs in (
+        cb.cues,
+        cb.post_cues,
+        cb.absence_cues,
+        cb.absence_post_cues,
+        cb.reframe_cues,
+        cb.reframe_blockers,
+    ):
+        for seq in seqs:
+            words.update(seq)
+    words |= cb.topic_nouns | cb.scope_end | {"、"}
+    return sorted(words)
+
+
+class _CueIndex:
+    """Cue sequences indexed by their first and by their last token, each list in the
+    codebook's order (longest first), so a position is compared with the cues that can
+    start or end there and the first one that matches is the same as in a full scan."""
+
+    def __init__(self, cues: tuple[tuple[str, ...], ...]) -> None:
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        self.by_last: dict[str, list[tuple[str, ...]]] = {}
+        for cue in cues:
+            self.by_first.setdefault(cue[0], []).append(cue)
+            self.by_last.setdefault(cue[-1], []).append(cue)
+
+
+class _Cues:
+    def __init__(self, cb: CompiledCodebook) -> None:
+        self.cues = _CueIndex(cb.cues)
+        self.post_cues = _CueIndex(cb.post_cues)
+        self.absence_cues = _CueIndex(cb.absence_cues)
+        self.absence_post_cues = _CueIndex(cb.absence_post_cues)
+        self.reframe_cues = _CueIndex(cb.reframe_cues)
+        self.reframe_blockers = _CueIndex(cb.reframe_blockers)
 
 
 def code_tokens(
@@ -131,66 +283,63 @@ def code_tokens(
     """
     if context_window not in CONTEXT_WINDOWS:
         raise ValueError(f"context_window must be one of {CONTEXT_WINDOWS}, got {context_window!r}")
-    tokens = tokens.sort_values(["doc_id", "token_index"], kind="stable")
-
-    def ints(col: str) -> list[int]:
-        return tokens[col].to_numpy(dtype="int64").tolist()
-
-    # Documents as integer codes: a million token-level comparisons of ints, not strings.
-    doc_codes, doc_names = pd.factorize(tokens["doc_id"].astype(str))
-    t = _Tokens(
-        doc_codes=doc_codes.tolist(),
-        doc_names=[str(d) for d in doc_names],
-        toks=tokens["token"].to_numpy(dtype=object, na_value="").tolist(),
-        sids=ints("sentence_id"),
-        pids=ints("paragraph_id"),
-        starts=ints("start"),
-        ends=ints("end"),
-    )
-    n = len(t.toks)
-
+    t = _Tokens(tokens, _vocabulary(compiled))
     hits: list[_Hit] = []
     covered: set[int] = set()
     if texts is not None and compiled.regex_rules:
         hits.extend(_regex_hits(t, texts, compiled, covered))
 
-    # One hashed lookup per token over the whole corpus; only tokens that can open a term are
-    # visited in Python.
-    first = compiled.first_tokens
-    candidates = [i for i, tok in enumerate(t.toks) if tok in first]
-    by_first = compiled.by_first
     next_free = 0
-    for i in candidates:
+    # Terms: where each could match is found in numpy; the longest-first, left-to-right,
+    # non-overlapping choice runs in Python on those few positions only.
+    for i, entries in _term_matches(t, compiled):
         if i < next_free or i in covered:
             continue
-        for entry in by_first[t.toks[i]]:
+        for entry in entries:
             k = len(entry.tokens)
-            j = i + k - 1
-            if j >= n or not t.same_sentence(i, j):
-                continue
-            if k > 1 and tuple(t.toks[i : i + k]) != entry.tokens:
-                continue
             if covered and any(x in covered for x in range(i, i + k)):
                 continue
+            j = i + k - 1
             hits.append(
-                _Hit(i, i + k, entry.category, entry.term, entry.kind, t.starts[i], t.ends[j])
+                _Hit(
+                    i,
+                    i + k,
+                    entry.category,
+                    entry.term,
+                    entry.kind,
+                    int(t.starts[i]),
+                    int(t.ends[j]),
+                )
             )
             covered.update(range(i, i + k))
             next_free = i + k
             break
 
     for h in hits:
-        _resolve_polarity(h, t, covered, compiled)
+        t.load(h.i0)
+    cues = _Cues(compiled)
+    for h in hits:
+        _resolve_polarity(h, t, covered, compiled, cues)
     if texts is not None and compiled.context is not None:
         _mark_context(hits, t, texts, compiled, context_window)
     for h in hits:
         h.status = _status(h, context_gate)
 
+    first = np.array([h.i0 for h in hits], dtype=np.int64)
+    docs = [t.doc_names[d] for d in (np.searchsorted(t.doc_bounds, first, "right") - 1).tolist()]
+    # Rows by doc_id, start, end, category (a stable sort, as pandas' would be: the keys are
+    # plain str and int, compared in the same order).
+    order = sorted(
+        range(len(hits)), key=lambda k: (docs[k], hits[k].start, hits[k].end, hits[k].category)
+    )
+    hits = [hits[k] for k in order]
+    docs = [docs[k] for k in order]
+    first = first[order] if hits else first
     out = pd.DataFrame(
         {
-            "doc_id": pd.Series([t.doc(h.i0) for h in hits], dtype="string"),
-            "sentence_id": pd.Series([t.sids[h.i0] for h in hits], dtype="int64"),
-            "paragraph_id": pd.Series([t.pids[h.i0] for h in hits], dtype="int64"),
+            "doc_id": pd.Series(docs, dtype="string"),
+            "sentence_id": pd.Series(t.sids[first], dtype="int64"),
+            "paragraph_id": pd.Series(t.pids[first], dtype="int64"),
             "category": pd.Series([h.category for h in hits], dtype="string"),
             "term": pd.Series([h.term for h in hits], dtype="string"),
             "start": pd.Series([h.start for h in hits], dtype="int64"),
@@ -206,9 +355,52 @@ def code_tokens(
             "codebook_hash": pd.Series([compiled.hash] * len(hits), dtype="string"),
         }
     )
-    return out.sort_values(["doc_id", "start", "end", "category"], kind="stable").reset_index(
-        drop=True
+    return out
+
+
+_TERM_FINDERS: dict[int, tuple[weakref.ref, list[TermEntry], SequenceFinder | None]] = {}
+
+
+def _term_finder(
+    cb: CompiledCodebook, code_of: Mapping[str, int]
+) -> tuple[list[TermEntry], SequenceFinder | None]:
+    """The terms in the codebook's order and a finder of their token codes, built once per
+    compiled codebook (the vocabulary, hence the codes, depends on the codebook only)."""
+    cached = _TERM_FINDERS.get(id(cb))
+    if cached is not None and cached[0]() is cb:
+        return cached[1], cached[2]
+    entries = [entry for options in cb.by_first.values() for entry in options]
+    finder = (
+        SequenceFinder([[code_of[tok] for tok in e.tokens] for e in entries]) if entries else None
     )
+    if len(_TERM_FINDERS) >= 8:
+        _TERM_FINDERS.clear()
+    _TERM_FINDERS[id(cb)] = (weakref.ref(cb), entries, finder)
+    return entries, finder
+
+
+def _term_matches(t: _Tokens, cb: CompiledCodebook) -> list[tuple[int, list[TermEntry]]]:
+    """Every position where a term's tokens follow one another inside one sentence, with
+    the terms that match there in the codebook's order (longest first), by position."""
+    entries, finder = _term_finder(cb, t.code_of)
+    if not t.n or finder is None:
+        return []
+    pos, ids = finder.find_array(t.codes)
+    # Inside one sentence: the last token before the end of the first token's sentence.
+    bounds = t.sentence_bounds
+    size = np.array([len(e.tokens) for e in entries], dtype=np.int64)
+    inside = pos + size[ids] <= bounds[np.searchsorted(bounds, pos, side="right")]
+    pos, ids = pos[inside], ids[inside]
+    # Entries of one first token are numbered in the codebook's order, so sorting by
+    # position then number lists the terms at a position in that order.
+    order = np.lexsort((ids, pos))
+    out: list[tuple[int, list[TermEntry]]] = []
+    for i, e in zip(pos[order].tolist(), ids[order].tolist(), strict=True):
+        if out and out[-1][0] == i:
+            out[-1][1].append(entries[e])
+        else:
+            out.append((i, [entries[e]]))
+    return out
 
 
 def _status(h: _Hit, context_gate: bool) -> str:
@@ -221,38 +413,41 @@ def _status(h: _Hit, context_gate: bool) -> str:
     return "remedy" if h.polarity == "remedy" else "problem"
 
 
-def _resolve_polarity(h: _Hit, t: _Tokens, covered: set[int], cb: CompiledCodebook) -> None:
+def _resolve_polarity(
+    h: _Hit, t: _Tokens, covered: set[int], cb: CompiledCodebook, cues: _Cues
+) -> None:
     """Set polarity, negation and cue of one hit (see the module docstring)."""
     if h.kind == "exclude":
         h.polarity = "remedy"
         return
     lo, hi = _clause(h.i0, h.i1, t, cb.scope_end)
+    toks = t.toks
     if h.kind == "terms":
         h.polarity = "problem"
-        reframe, r_at = _find_before(h.i0, lo, t.toks, covered, cb.reframe_cues)
+        reframe, r_at = _find_before(h.i0, lo, toks, covered, cues.reframe_cues)
         if reframe:
-            blocked, _ = _find_before(r_at, lo, t.toks, covered, cb.reframe_blockers)
+            blocked, _ = _find_before(r_at, lo, toks, covered, cues.reframe_blockers)
             if not blocked:
                 h.polarity, h.cue = "remedy", reframe
                 return
             # 尚未解决两张皮问题: the cue negates the solving verb, not the difficulty
             lo = r_at + 1
-        cue, _ = _find_before(h.i0, lo, t.toks, covered, cb.cues)
+        cue, _ = _find_before(h.i0, lo, toks, covered, cues.cues)
         if not cue:
             end = _topic_end(h.i1, hi, t, cb)
-            cue, _, _ = _find_after(h.i1, end, t.toks, covered, cb.post_cues)
+            cue, _, _ = _find_after(h.i1, end, toks, covered, cues.post_cues)
         if not cue:
             cue = _gap_denial(h.gaps, cb.gap_cues)
         if cue:
             h.negated, h.cue = True, cue
         return
     # remedy_terms: a remedy, unless an absence cue says it is missing or weak
-    absent, a_at = _find_before(h.i0, lo, t.toks, covered, cb.absence_cues)
+    absent, a_at = _find_before(h.i0, lo, toks, covered, cues.absence_cues)
     after = h.i1
     if not absent:
-        absent, a_start, a_end = _find_after(h.i1, hi, t.toks, covered, cb.absence_post_cues)
+        absent, a_start, a_end = _find_after(h.i1, hi, toks, covered, cues.absence_post_cues)
         # "资源共享方面没什么困难": the denial comes first and holds the absence word
-        denial, d_start, _ = _find_after(h.i1, hi, t.toks, covered, cb.post_cues)
+        denial, d_start, _ = _find_after(h.i1, hi, toks, covered, cues.post_cues)
         if denial and (not absent or d_start < a_start):
             h.polarity, h.negated, h.cue = "absent_remedy", True, denial
             return
@@ -261,10 +456,10 @@ def _resolve_polarity(h: _Hit, t: _Tokens, covered: set[int], cb: CompiledCodebo
         h.polarity = "remedy"
         return
     h.polarity, h.cue = "absent_remedy", absent
-    denial, _ = _find_before(min(a_at, h.i0), lo, t.toks, covered, cb.cues)
+    denial, _ = _find_before(min(a_at, h.i0), lo, toks, covered, cues.cues)
     if not denial:
         end = _topic_end(after, hi, t, cb)
-        denial, _, _ = _find_after(after, end, t.toks, covered, cb.post_cues)
+        denial, _, _ = _find_after(after, end, toks, covered, cues.post_cues)
     if denial:
         h.negated, h.cue = True, f"{denial}+{absent}"
 
@@ -278,7 +473,12 @@ def _ends_clause(t: _Tokens, i: int, scope_end: frozenset[str]) -> bool:
     tok = t.toks[i]
     if tok in scope_end:
         return True
-    return tok == "、" and i > 0 and bool(t.toks[i - 1]) and set(t.toks[i - 1]) <= _LIST_NUMBERS
+    if tok != "、" or i <= 0:
+        return False
+    before = t.toks[i - 1]
+    if before is None:  # not a codebook word: read the token itself
+        before = t.text(i - 1)
+    return bool(before) and set(before) <= _LIST_NUMBERS
 
 
 def _gap_denial(gaps: str, cues: tuple[str, ...]) -> str:
@@ -303,35 +503,33 @@ def _topic_end(i1: int, hi: int, t: _Tokens, cb: CompiledCodebook) -> int:
     基本解决" — the comment on it may follow in the next clauses, so the search runs to the end
     of the sentence.
     """
-    n = len(t.toks)
     for j in range(i1, min(i1 + 3, hi)):
         if t.toks[j] in cb.topic_nouns:
-            end = hi
-            while end < n and t.same_sentence(j, end):
-                end += 1
-            return end
+            return max(hi, t.sentence(j)[1])
     return hi
 
 
 def _clause(i0: int, i1: int, t: _Tokens, scope_end: frozenset[str]) -> tuple[int, int]:
     """Token range [lo, hi) of the clause around tokens [i0, i1)."""
+    first, _ = t.sentence(i0)
     lo = i0
-    while lo - 1 >= 0 and t.same_sentence(i0, lo - 1) and not _ends_clause(t, lo - 1, scope_end):
+    while lo - 1 >= first and not _ends_clause(t, lo - 1, scope_end):
         lo -= 1
+    _, last = t.sentence(max(i1 - 1, 0))
     hi = i1
-    anchor = max(i1 - 1, 0)
-    n = len(t.toks)
-    while hi < n and t.same_sentence(anchor, hi) and not _ends_clause(t, hi, scope_end):
+    while hi < last and not _ends_clause(t, hi, scope_end):
         hi += 1
     return lo, hi
 
 
-def _find_before(i0, lo, toks, covered, cues) -> tuple[str, int]:
+def _find_before(i0, lo, toks, covered, cues: _CueIndex) -> tuple[str, int]:
     """Nearest cue ending before token ``i0`` and starting at or after ``lo``: (cue, start)."""
+    by_last = cues.by_last
     for end in range(i0 - 1, lo - 1, -1):
-        if end in covered:
+        options = by_last.get(toks[end])
+        if not options or end in covered:
             continue
-        for cue in cues:
+        for cue in options:
             s = end - len(cue) + 1
             if s < lo:
                 continue
@@ -340,12 +538,14 @@ def _find_before(i0, lo, toks, covered, cues) -> tuple[str, int]:
     return "", -1
 
 
-def _find_after(i1, hi, toks, covered, cues) -> tuple[str, int, int]:
+def _find_after(i1, hi, toks, covered, cues: _CueIndex) -> tuple[str, int, int]:
     """First cue starting at or after token ``i1`` and ending before ``hi``: (cue, start, end)."""
+    by_first = cues.by_first
     for s in range(i1, hi):
-        if s in covered:
+        options = by_first.get(toks[s])
+        if not options or s in covered:
             continue
-        for cue in cues:
+        for cue in options:
             k = len(cue)
             if s + k > hi:
                 continue
@@ -354,100 +554,105 @@ def _find_after(i1, hi, toks, covered, cues) -> tuple[str, int, int]:
     return "", -1, -1
 
 
-def _sentences(t: _Tokens) -> dict[str, list[tuple[int, int]]]:
-    """Token ranges [a, b) of the sentences of each document, in table order."""
-    n = len(t.doc_codes)
-    if n == 0:
-        return {}
-    # Boundaries where the document or the sentence changes, found with numpy (one pass in C
-    # over ~10^6 tokens instead of a Python loop).
-    doc_codes = np.asarray(t.doc_codes)
-    sids = np.asarray(t.sids)
-    change = np.flatnonzero((np.diff(doc_codes) != 0) | (np.diff(sids) != 0)) + 1
-    bounds = [0, *change.tolist(), n]
-    out: dict[str, list[tuple[int, int]]] = {}
-    for a, b in itertools.pairwise(bounds):
-        out.setdefault(t.doc(a), []).append((a, b))
-    return out
-
-
 def _regex_hits(t: _Tokens, texts, compiled: CompiledCodebook, covered: set[int]) -> list[_Hit]:
     """Hits of patterns and slots: per sentence, longest match first, non-overlapping.
 
     A rule describes one clause, so it is searched within each sentence, never across one.
-    It is searched only in the sentences that hold a word of each of its word sets
-    (:mod:`chainpb.text.prefilter`): an exact filter, the hits are those of searching every
-    sentence, at a fraction of the cost on long reports.
+    It is searched only in the sentences that hold a word of a required word set of it
+    (:mod:`chainpb.text.prefilter`, one Aho–Corasick pass over the corpus): an exact filter,
+    the hits are those of searching every sentence, at a fraction of the cost.
     """
-    out: list[_Hit] = []
     rules = compiled.regex_rules
-    for doc, sentences in _sentences(t).items():
-        text = texts.get(doc)
-        if text is None or not sentences:
-            continue
-        starts = [t.starts[a] for a, _ in sentences]
-        ends = [t.ends[b - 1] for _, b in sentences]
-        if compiled.prefilter is not None:
-            candidates = compiled.prefilter.candidates(text, starts, ends)
-        else:
-            candidates = [range(len(sentences))] * len(rules)
-        found: dict[int, list] = {}
-        for order, (rule, where) in enumerate(zip(rules, candidates, strict=True)):
-            for k in where:
-                for m in rule.regex.finditer(text, starts[k], ends[k]):
-                    if m.end() > m.start():
-                        found.setdefault(k, []).append((m.start() - m.end(), m.start(), order, m))
-        for k in sorted(found):
-            a, b = sentences[k]
-            tok_starts = t.starts[a:b]
-            for _, c0, order, m in sorted(found[k], key=lambda f: f[:3]):
-                rule = rules[order]
-                c1 = m.end()
-                # Tokens overlapping the match: from the token holding c0 to the one holding c1-1.
-                i0 = a + max(bisect.bisect_right(tok_starts, c0) - 1, 0)
-                i1 = a + bisect.bisect_left(tok_starts, c1)
-                if any(x in covered for x in range(i0, i1)):
-                    continue
-                slots, gaps = "", ""
-                if rule.part_order:
-                    groups = m.groups()
-                    parts = [""] * len(rule.part_order)
-                    for pos, part in enumerate(rule.part_order):
-                        parts[part] = groups[pos]
-                    slots = "+".join(parts)
-                    gaps = "|".join(
-                        m.string[m.end(g) : m.start(g + 1)] for g in range(1, len(groups))
-                    )
-                hit = _Hit(i0, i1, rule.category, text[c0:c1], rule.kind, c0, c1, rule.rule, slots)
-                hit.gaps = gaps
-                out.append(hit)
-                covered.update(range(i0, i1))
+    bounds = t.sentence_bounds
+    if len(bounds) < 2:
+        return []
+    doc_text = [texts.get(name) for name in t.doc_names]
+    has_text = np.array([x is not None for x in doc_text], dtype=bool)
+    sent_doc = np.searchsorted(t.doc_bounds, bounds[:-1], side="right") - 1
+    kept = np.flatnonzero(has_text[sent_doc])
+    if not len(kept):
+        return []
+    s_start = t.starts[bounds[:-1]]
+    s_end = t.ends[bounds[1:] - 1]
+    if compiled.prefilter is not None:
+        # The documents joined into one string (NUL between them, in no rule word), so one
+        # automaton pass serves the whole corpus; sentence offsets shift with their document.
+        offset = np.zeros(len(doc_text), dtype=np.int64)
+        length = np.zeros(len(doc_text), dtype=np.int64)
+        pieces: list[str] = []
+        pos = 0
+        for d in np.flatnonzero(has_text).tolist():
+            offset[d], length[d] = pos, len(doc_text[d])
+            pieces.append(doc_text[d])
+            pos += len(doc_text[d]) + 1
+        d_of = sent_doc[kept]
+        lo = np.clip(s_start[kept], 0, length[d_of]) + offset[d_of]
+        hi = np.clip(s_end[kept], 0, length[d_of]) + offset[d_of]
+        hi = np.maximum(hi, lo)
+        which, rule_of = compiled.prefilter.rule_sentences("\x00".join(pieces), lo, hi)
+        sentence_of = kept[which]
+    else:
+        sentence_of = np.repeat(kept, len(rules))
+        rule_of = np.tile(np.arange(len(rules)), len(kept))
+    out: list[_Hit] = []
+    current, found = -1, []
+    for g, order in zip(sentence_of.tolist(), rule_of.tolist(), strict=True):
+        if g != current:
+            if found:
+                _sentence_hits(t, bounds, current, found, rules, covered, out)
+            current, found = g, []
+            text = doc_text[sent_doc[g]]
+            c_start, c_end = int(s_start[g]), int(s_end[g])
+        for m in rules[order].regex.finditer(text, c_start, c_end):
+            if m.end() > m.start():
+                found.append((m.start() - m.end(), m.start(), order, m))
+    if found:
+        _sentence_hits(t, bounds, current, found, rules, covered, out)
     return out
+
+
+def _sentence_hits(t: _Tokens, bounds, g: int, found, rules, covered, out) -> None:
+    """The regex matches of sentence ``g`` taken longest first, none overlapping another."""
+    a, b = int(bounds[g]), int(bounds[g + 1])
+    tok_starts = t.starts[a:b].tolist()
+    for _, c0, order, m in sorted(found, key=lambda f: f[:3]):
+        rule = rules[order]
+        c1 = m.end()
+        # Tokens overlapping the match: from the token holding c0 to the one holding c1-1.
+        i0 = a + max(bisect.bisect_right(tok_starts, c0) - 1, 0)
+        i1 = a + bisect.bisect_left(tok_starts, c1)
+        if any(x in covered for x in range(i0, i1)):
+            continue
+        slots, gaps = "", ""
+        if rule.part_order:
+            groups = m.groups()
+            parts = [""] * len(rule.part_order)
+            for pos, part in enumerate(rule.part_order):
+                parts[part] = groups[pos]
+            slots = "+".join(parts)
+            gaps = "|".join(m.string[m.end(g) : m.start(g + 1)] for g in range(1, len(groups)))
+        hit = _Hit(i0, i1, rule.category, m.string[c0:c1], rule.kind, c0, c1, rule.rule, slots)
+        hit.gaps = gaps
+        out.append(hit)
+        covered.update(range(i0, i1))
 
 
 def _mark_context(hits, t: _Tokens, texts, compiled: CompiledCodebook, window: str) -> None:
     """``in_context`` of every hit: does its sentence or paragraph hold a context term?
 
-    The window is found by walking out from the hit's tokens, once per window (hits are few,
-    the token table is long).
+    Checked once per window (hits are few, the token table is long).
     """
-    ids = t.sids if window == "sentence" else t.pids
-    n = len(t.doc_codes)
-    codes = t.doc_codes
-    cache: dict[tuple[int, int], bool] = {}
+    if not hits:
+        return
+    bounds = (t.sentence_bounds if window == "sentence" else t._runs(t.pids)).tolist()
+    cache: dict[int, bool] = {}
     for h in hits:
-        doc, unit = codes[h.i0], ids[h.i0]
-        key = (doc, unit)
-        if key not in cache:
-            a = h.i0
-            while a > 0 and codes[a - 1] == doc and ids[a - 1] == unit:
-                a -= 1
-            b = h.i0
-            while b + 1 < n and codes[b + 1] == doc and ids[b + 1] == unit:
-                b += 1
-            text = texts.get(t.doc_names[doc])
-            cache[key] = text is None or compiled.in_context(text, t.starts[a], t.ends[b])
-        h.in_context = cache[key]
+        k = bisect.bisect_right(bounds, h.i0) - 1
+        if k not in cache:
+            a, b = bounds[k], bounds[k + 1] - 1
+            text = texts.get(t.doc(a))
+            cache[k] = text is None or compiled.in_context(text, int(t.starts[a]), int(t.ends[b]))
+        h.in_context = cache[k]
 
 
 def counted(hits: pd.DataFrame) -> pd.DataFrame:
