@@ -54,6 +54,7 @@ from chainpb.models.design import (
     build_design,
     check_clusters,
     check_sample_size,
+    clearly_full_rank,
     collinear_partners,
     drop_collinear,
     group_codes,
@@ -98,6 +99,13 @@ def demean(values: np.ndarray, fe_codes: np.ndarray, tol: float = TOLERANCE) -> 
     present). One fixed effect: group means; several: the direct solve of the module
     docstring, or alternating projections to ``tol`` when there are too many levels.
     """
+    return _demean(values, fe_codes, tol)
+
+
+def _demean(
+    values: np.ndarray, fe_codes: np.ndarray, tol: float = TOLERANCE, components: int | None = None
+) -> np.ndarray:
+    """:func:`demean`; ``components`` (two fixed effects) when the caller has counted them."""
     out = np.array(values, dtype=float, copy=True)
     if out.ndim == 1:
         out = out[:, None]
@@ -106,7 +114,9 @@ def demean(values: np.ndarray, fe_codes: np.ndarray, tol: float = TOLERANCE) -> 
         c = codes[:, 0]
         return out - _group_means(c, _counts(c), out)[c]
     # Two fixed effects: S has exactly one null direction per connected component.
-    plan = _Schur(codes, null_dim=_components(codes) if codes.shape[1] == 2 else None)
+    if codes.shape[1] == 2 and components is None:
+        components = _components(codes)
+    plan = _Schur(codes, null_dim=components if codes.shape[1] == 2 else None)
     if plan.m <= DIRECT_MAX_LEVELS:
         res = plan.residuals(out)
         # The residuals must be orthogonal to every level of the other fixed effects (those of
@@ -209,20 +219,29 @@ def _components(codes: np.ndarray) -> int:
     # Nodes 0..L1-1 are the levels of the first FE, L1.. those of the second; an edge for
     # every observed pair.
     l1, l2 = int(codes[:, 0].max()) + 1, int(codes[:, 1].max()) + 1
-    graph = sparse.coo_matrix(
-        (np.ones(len(codes)), (codes[:, 0], codes[:, 1] + l1)), shape=(l1 + l2, l1 + l2)
-    )
+    a, b = codes[:, 0], codes[:, 1]
+    if l1 * l2 <= 4 * len(codes) + 1_000_000:
+        # Few possible pairs (e.g. 13 cities × 300 chains): one edge per distinct observed
+        # pair, from a count of the pairs, instead of a graph with one edge per row.
+        pairs = np.flatnonzero(np.bincount(a * l2 + b, minlength=l1 * l2))
+        a, b = pairs // l2, pairs % l2
+    graph = sparse.coo_matrix((np.ones(len(a)), (a, b + l1)), shape=(l1 + l2, l1 + l2))
     return int(connected_components(graph, directed=False)[0])
 
 
 def fe_rank(fe_codes: np.ndarray) -> int:
     """Rank of the full set of fixed-effect dummies (intercept included), from level codes."""
+    return _fe_rank(fe_codes)
+
+
+def _fe_rank(fe_codes: np.ndarray, components: int | None = None) -> int:
+    """:func:`fe_rank`; ``components`` (two fixed effects) when the caller has counted them."""
     codes = _as_columns(fe_codes)
     levels = [int(c.max()) + 1 for c in codes.T]
     if codes.shape[1] == 1:
         return levels[0]
     if codes.shape[1] == 2:
-        return levels[0] + levels[1] - _components(codes)
+        return levels[0] + levels[1] - (_components(codes) if components is None else components)
     plan = _Schur(codes)
     if plan.m > RANK_MAX_LEVELS:
         raise ChainpbError(
@@ -241,29 +260,8 @@ def absorbed_rank(frame: pd.DataFrame, fixed_effects: tuple[str, ...]) -> int:
     return fe_rank(group_codes(frame, fixed_effects))
 
 
-def _clearly_full_rank(X: np.ndarray, tol: float = 1e-9) -> bool:
-    """True when :func:`drop_collinear` (same ``tol``) would certainly keep every column.
-
-    The Cholesky factor of the column-scaled Gram matrix holds, on its diagonal, each column's
-    residual norm on the earlier columns divided by its own norm — the quantity
-    ``drop_collinear`` compares with ``tol · max(norm, 1) · sqrt(n) / norm``. When every
-    diagonal entry clears that bound 100-fold (and 1e-6, far above the Gram matrix's
-    rounding) no column can be dropped, and the O(n·k²) Gram–Schmidt pass is skipped;
-    otherwise (``False``: undecided) the caller runs ``drop_collinear`` itself.
-    """
-    n, k = X.shape
-    if k == 0:
-        return True
-    gram = X.T @ X
-    norms = np.sqrt(np.diag(gram))
-    if not np.all(norms > 0):
-        return False
-    try:
-        chol = np.linalg.cholesky(gram / np.outer(norms, norms))
-    except np.linalg.LinAlgError:
-        return False
-    bound = tol * np.maximum(norms, 1.0) * np.sqrt(n) / norms
-    return bool(np.all(np.diag(chol) > np.maximum(100 * bound, 1e-6)))
+# The fast full-rank check lives with drop_collinear (build_design uses it too).
+_clearly_full_rank = clearly_full_rank
 
 
 def fit_absorbed(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
@@ -274,8 +272,11 @@ def fit_absorbed(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
     design = build_design(data, job, intercept=False, **design_kw)
     frame = design.frame
     fe_codes = group_codes(frame, spec.fixed_effects)
+    # Two fixed effects: the connected components serve the demeaning and the rank (once).
+    two = fe_codes.ndim == 2 and fe_codes.shape[1] == 2
+    components = _components(fe_codes) if two else None
     y = design.y.to_numpy(float)
-    Xd = demean(np.column_stack([y, design.X.to_numpy(float)]), fe_codes)
+    Xd = _demean(np.column_stack([y, design.X.to_numpy(float)]), fe_codes, components=components)
     y_w, X_w = Xd[:, 0], Xd[:, 1:]
     check_clusters(design, job, spec.cluster)
     if float(np.sum(y_w**2)) <= 1e-20 * max(1.0, float(np.sum(y**2))):
@@ -312,10 +313,13 @@ def fit_absorbed(data: pd.DataFrame, job: ModelJob, **design_kw) -> FitResult:
             collinear_with={**design.collinear_with, **with_fe},
         )
     X_w = Xw_df.to_numpy(float)
-    k_fe = fe_rank(fe_codes)
+    k_fe = _fe_rank(fe_codes, components)
     check_sample_size(len(y), X_w.shape[1] + k_fe, job, str(design.y.name))
     clusters = group_codes(frame, spec.cluster) if spec.cluster else None
-    params, cov, df, g, _ = robust_ols(y_w, X_w, clusters, extra_df=k_fe)
+    # hasconst=False: the demeaned X has no constant column, and statsmodels would look for
+    # an implicit one with two SVDs of X only to set the R² convention, which is computed
+    # here instead (the estimates and covariance do not depend on it).
+    params, cov, df, g, _ = robust_ols(y_w, X_w, clusters, extra_df=k_fe, hasconst=False)
     n, k = len(y), X_w.shape[1] + k_fe
     ssr = float(np.sum((y_w - X_w @ params) ** 2))
     tss = float(np.sum((y - y.mean()) ** 2))

@@ -22,17 +22,19 @@ def fit_job(data: pd.DataFrame, job: ModelJob) -> list[FitResult]:
     """
     from dataclasses import replace
 
-    from chainpb.models.design import design_facts
+    from chainpb.models.design import design_facts, reusing_samples
 
     out = []
-    for res in _fit_estimator(data, job):
-        facts = design_facts(
-            data,
-            job,
-            outcome=res.outcome,
-            regressors=res.regressors if job.spec.type == "mediation" else None,
-        )
-        out.append(replace(res, extra={**res.extra, **facts}))
+    # One subset query and listwise deletion for the fit and its facts (same rows either way).
+    with reusing_samples():
+        for res in _fit_estimator(data, job):
+            facts = design_facts(
+                data,
+                job,
+                outcome=res.outcome,
+                regressors=res.regressors if job.spec.type == "mediation" else None,
+            )
+            out.append(replace(res, extra={**res.extra, **facts}))
     return out
 
 

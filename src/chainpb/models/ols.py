@@ -70,15 +70,19 @@ def robust_ols(
     clusters: np.ndarray | None,
     *,
     extra_df: int = 0,
+    hasconst: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float, int | None, object]:
     """OLS estimates, robust covariance, inference df and number of clusters (smallest dimension).
 
     ``extra_df`` is the number of coefficients not in ``X`` that the model estimated (absorbed
     fixed-effect levels); K in the small-sample factors becomes ``X.shape[1] + extra_df``.
     ``clusters`` must already be aligned with the rows of ``X`` (one or two columns).
+    ``hasconst`` is passed to ``statsmodels.OLS``: it only decides the R² convention of the
+    returned statsmodels result (None: statsmodels detects a constant, with two SVDs of ``X``
+    when no column is constant); estimates and covariance do not depend on it.
     """
     n, k = X.shape
-    model = sm.OLS(y, X)
+    model = sm.OLS(y, X, hasconst=hasconst)
     if clusters is None:
         res = model.fit(cov_type="HC1", use_t=True)
         scale = (n - k) / (n - k - extra_df)
@@ -92,7 +96,7 @@ def robust_ols(
         )
         # statsmodels uses (N-1)/(N-k) with k = columns of X; replace k by the full K.
         scale = (n - k) / (n - k - extra_df)
-        g = [len(np.unique(c)) for c in np.atleast_2d(clusters.T)]
+        g = [len(pd.unique(c)) for c in np.atleast_2d(clusters.T)]
         n_clusters = min(g)
         df = n_clusters - 1
     cov = np.asarray(res.cov_params()) * scale
