@@ -1,5 +1,7 @@
 """Snakemake script: codebook, supervised coder and hybrid against the hand-coded gold units."""
 
+import pandas as pd
+
 from chainpb.runlog import script_logger
 from chainpb.text.codebook import load_codebook
 from chainpb.text.segment import Segmenter
@@ -18,9 +20,8 @@ result = validate_codebook(
     gold,
     codebook,
     segmenter,
-    sm.params.seed,
+    pd.read_parquet(sm.input.supervised),
     context=sm.params.context,
-    cv_folds=sm.params.cv_folds,
     hybrid_min_probability=sm.params.hybrid_min_probability,
 )
 result.write(sm.output.agreement, sm.output.disagreements, sm.output.supervised)

@@ -336,13 +336,20 @@ def _stage_inputs(flip_test: bool = False):
     return gold, survey, pd.DataFrame(token_rows), codebook_firms
 
 
-def test_supervised_measure_adds_the_hybrid_and_ignores_test_units():
-    from chainpb.text.stage import supervised_measure
+def _measure(gold, survey, tokens, firms, seed=5, cv_folds=2, answer_hits=None):
+    """The workflow's three steps: fit once (supervised_coder), predict per city
+    (supervised_predictions), combine with the codebook (supervised_measure)."""
+    from chainpb.text.stage import supervised_coder, supervised_measure, supervised_predictions
 
+    coder = supervised_coder(gold, CharSegmenter(), seed, cv_folds=cv_folds)
+    predictions = supervised_predictions(coder, survey, tokens)
+    measure = supervised_measure(predictions, firms, answer_hits=answer_hits)
+    return measure, coder.summary()
+
+
+def test_supervised_measure_adds_the_hybrid_and_ignores_test_units():
     gold, survey, tokens, firms = _stage_inputs()
-    measure, summary = supervised_measure(
-        gold, survey, tokens, firms, CharSegmenter(), seed=5, cv_folds=2
-    )
+    measure, summary = _measure(gold, survey, tokens, firms, seed=5, cv_folds=2)
     assert list(measure.columns) == [
         "city_key",
         "enterprise_id",
@@ -361,16 +368,14 @@ def test_supervised_measure_adds_the_hybrid_and_ignores_test_units():
     assert row.at["e1", "ml_coverage"] == 1 and row.at["e4", "ml_coverage"] == 0
     assert list(summary["category"]) == list(CATEGORIES)
     # Test rows never train: flipping their codes and replacing their texts changes nothing.
-    flipped = supervised_measure(*_stage_inputs(flip_test=True), CharSegmenter(), 5, cv_folds=2)
+    flipped = _measure(*_stage_inputs(flip_test=True), seed=5, cv_folds=2)
     pd.testing.assert_frame_equal(flipped[0], measure)
     pd.testing.assert_frame_equal(flipped[1], summary)
 
 
 def test_supervised_measure_vetoes_what_an_answer_denies():
-    from chainpb.text.stage import supervised_measure
-
     gold, survey, tokens, firms = _stage_inputs()
-    plain = supervised_measure(gold, survey, tokens, firms, CharSegmenter(), seed=5, cv_folds=2)
+    plain = _measure(gold, survey, tokens, firms, seed=5, cv_folds=2)
     row = plain[0].set_index("enterprise_id")
     assert row.at["e1", "hy_coverage"] == 1  # the coder is sure e1 states coverage
     # The same answer with the codebook's hit table saying e1 denies coverage (a negated hit,
@@ -379,9 +384,9 @@ def test_supervised_measure_vetoes_what_an_answer_denies():
         {"doc_id": ["e1", "e3"], "category": ["coverage", "effectiveness"],
          "status": ["negated", "problem"]}
     )  # fmt: skip
-    vetoed = supervised_measure(
-        gold, survey, tokens, firms, CharSegmenter(), seed=5, cv_folds=2, answer_hits=hits
-    )[0].set_index("enterprise_id")
+    vetoed = _measure(gold, survey, tokens, firms, seed=5, cv_folds=2, answer_hits=hits)[
+        0
+    ].set_index("enterprise_id")
     assert vetoed.at["e1", "hy_coverage"] == 0 and vetoed.at["e1", "hy_source_coverage"] == ""
     assert vetoed.at["e1", "ml_coverage"] == 1
     changed = (vetoed != row) & ~(vetoed.isna() & row.isna())

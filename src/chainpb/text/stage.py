@@ -19,12 +19,13 @@ from chainpb.text import audit, measures
 from chainpb.text.codebook import Codebook
 from chainpb.text.coding import code_texts, code_tokens, code_units, denied
 from chainpb.text.segment import Segmenter, segment_documents
-from chainpb.text.supervised import fit_supervised, hybrid_codes
+from chainpb.text.supervised import SupervisedCoder, fit_supervised, hybrid_codes
 from chainpb.text.validation import (
     ValidationResult,
+    compare_codings,
+    supervised_out_of_fold,
     tokens_by_unit,
     training_units,
-    validate_coding,
 )
 
 SOURCE_COLUMNS = {"answers": ("enterprise_id", "difficulty_text"), "policies": ("doc_id", "text")}
@@ -104,45 +105,83 @@ def city_measures(
     return firms, themes, documents
 
 
-def supervised_measure(
-    gold: pd.DataFrame,
-    survey: pd.DataFrame,
-    answer_tokens: pd.DataFrame,
-    codebook_firms: pd.DataFrame,
-    segmenter: Segmenter,
-    seed: int,
-    *,
-    answer_hits: pd.DataFrame | None = None,
-    cv_folds: int = 5,
-    hybrid_min_probability: float = 0.9,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(firm measure, coder summary): the supervised coder and the hybrid for every firm.
+def supervised_coder(
+    gold: pd.DataFrame, segmenter: Segmenter, seed: int, *, cv_folds: int = 5
+) -> SupervisedCoder:
+    """The supervised coder of the workflow, fitted once on the gold (no codebook involved).
 
-    The coder is fitted on the difficulty codes of every gold unit whose split is not
-    ``test`` (:func:`chainpb.text.validation.training_units`), with ``cv_folds``-fold
-    threshold selection. The measure has ``city_key, enterprise_id``, then ``ml_<cat>``
-    (0/1 at the coder's threshold), ``p_<cat>`` (probability), ``hy_<cat>`` (codebook
-    ``diff_<cat>`` of ``codebook_firms`` OR p ≥ ``hybrid_min_probability``) and
-    ``hy_source_<cat>`` (codebook | supervised | both | ''). With ``answer_hits`` (the
-    codebook's hit table), an answer that only denies a difficulty gets no supervised call of
-    it (:func:`chainpb.text.coding.denied`). Blank answers stay missing, like the codebook
-    measure. The summary has ``category, threshold, calibrated, cv_f1``.
+    Fitted on the difficulty codes of every gold unit whose split is not ``test``
+    (:func:`chainpb.text.validation.training_units`), each text segmented by ``segmenter``,
+    with ``cv_folds``-fold threshold selection (:func:`chainpb.text.supervised.fit_supervised`).
     """
     train = training_units(gold)
     train_texts = train["text"].astype(str).tolist()
-    coder = fit_supervised(
+    return fit_supervised(
         train_texts,
         [segmenter.tokens(t) for t in train_texts],
         train[list(CATEGORIES)],
         seed,
         cv_folds=cv_folds,
     )
+
+
+def supervised_predictions(
+    coder: SupervisedCoder, survey: pd.DataFrame, answer_tokens: pd.DataFrame
+) -> pd.DataFrame:
+    """The coder's codes of every firm of one city (no codebook involved).
+
+    Columns ``city_key, enterprise_id`` (survey order), ``ml_<cat>`` (0/1 at the coder's
+    threshold, Int64) and ``p_<cat>`` (probability); both missing for a blank answer, like the
+    codebook measure.
+    """
     by_doc = tokens_by_unit(answer_tokens, "doc_id")
     texts = source_texts(survey, "answers")
     ids = survey["enterprise_id"].astype(str).tolist()
     predicted = coder.predict([texts.get(i, "") for i in ids], [by_doc.get(i, []) for i in ids])
     answered = [i in texts for i in ids]
+    out = pd.DataFrame({"city_key": survey["city_key"].astype(str).tolist(), "enterprise_id": ids})
+    for cat in CATEGORIES:
+        values = pd.array(predicted[cat].astype(int).tolist(), dtype="Int64")
+        values[[not a for a in answered]] = pd.NA
+        out[f"ml_{cat}"] = values
+    for cat in CATEGORIES:
+        out[f"p_{cat}"] = (
+            predicted[f"p_{cat}"]
+            .where(pd.Series(answered), other=float("nan"))
+            .to_numpy(dtype=float)
+        )
+    return out
 
+
+def supervised_measure(
+    predictions: pd.DataFrame,
+    codebook_firms: pd.DataFrame,
+    *,
+    answer_hits: pd.DataFrame | None = None,
+    hybrid_min_probability: float = 0.9,
+) -> pd.DataFrame:
+    """The supervised coder's and the hybrid's codes of one city's firms (cheap: no fitting).
+
+    ``predictions`` is :func:`supervised_predictions` of the city (the coder of
+    :func:`supervised_coder`); ``codebook_firms`` its codebook firm codes (firm_difficulty).
+    The measure has ``city_key, enterprise_id``, then ``ml_<cat>`` (0/1 at the coder's
+    threshold), ``p_<cat>`` (probability), ``hy_<cat>`` (codebook ``diff_<cat>`` of
+    ``codebook_firms`` OR p ≥ ``hybrid_min_probability``) and ``hy_source_<cat>`` (codebook |
+    supervised | both | ''), sorted by ``city_key, enterprise_id``. With ``answer_hits`` (the
+    codebook's hit table), an answer that only denies a difficulty gets no supervised call of
+    it (:func:`chainpb.text.coding.denied`). Blank answers stay missing, like the codebook
+    measure.
+    """
+    ml_cols = [f"ml_{cat}" for cat in CATEGORIES]
+    p_cols = [f"p_{cat}" for cat in CATEGORIES]
+    lacking = [c for c in ("city_key", "enterprise_id", *ml_cols, *p_cols) if c not in predictions]
+    if lacking:
+        raise ChainpbError(
+            f"机器编码预测缺少列：{', '.join(lacking)}；请重新运行 supervised_predict。",
+            f"The supervised predictions lack columns: {', '.join(lacking)}; re-run "
+            "supervised_predict.",
+        )
+    ids = predictions["enterprise_id"].astype(str).tolist()
     diff_cols = [f"diff_{cat}" for cat in CATEGORIES]
     firms = codebook_firms.assign(enterprise_id=codebook_firms["enterprise_id"].astype(str))
     firms = firms.drop_duplicates("enterprise_id").set_index("enterprise_id")
@@ -156,9 +195,7 @@ def supervised_measure(
         )
     codebook_codes = firms.loc[ids, diff_cols].reset_index(drop=True)
     codebook_codes.columns = list(CATEGORIES)
-    probabilities = predicted[[f"p_{cat}" for cat in CATEGORIES]].where(
-        pd.Series(answered), other=float("nan"), axis=0
-    )
+    probabilities = predictions[p_cols].reset_index(drop=True).astype(float)
     denials = denied(answer_hits) if answer_hits is not None else set()
     denied_codes = pd.DataFrame(
         {f"denied_{cat}": [int((i, cat) in denials) for i in ids] for cat in CATEGORIES}
@@ -167,17 +204,16 @@ def supervised_measure(
         codebook_codes, probabilities, hybrid_min_probability, denied=denied_codes
     )
 
-    out = pd.DataFrame({"city_key": survey["city_key"].astype(str).tolist(), "enterprise_id": ids})
-    for cat in CATEGORIES:
-        values = pd.array(predicted[cat].astype(int).tolist(), dtype="Int64")
-        values[[not a for a in answered]] = pd.NA
-        out[f"ml_{cat}"] = values
-    for cat in CATEGORIES:
-        out[f"p_{cat}"] = probabilities[f"p_{cat}"].to_numpy(dtype=float)
+    out = pd.DataFrame(
+        {"city_key": predictions["city_key"].astype(str).tolist(), "enterprise_id": ids}
+    )
+    for column in ml_cols:
+        out[column] = pd.array(predictions[column], dtype="Int64")
+    for column in p_cols:
+        out[column] = probabilities[column].to_numpy(dtype=float)
     for column in hybrid.columns:
         out[column] = hybrid[column].array  # keeps Int64 codes and string sources
-    out = out.sort_values(["city_key", "enterprise_id"], kind="mergesort").reset_index(drop=True)
-    return out, coder.summary()
+    return out.sort_values(["city_key", "enterprise_id"], kind="mergesort").reset_index(drop=True)
 
 
 def gold_codebook_codes(
@@ -212,30 +248,47 @@ def gold_codebook_codes(
     return pd.concat(parts).loc[gold.index]
 
 
+def gold_out_of_fold(
+    gold: pd.DataFrame,
+    segmenter: Segmenter,
+    seed: int,
+    *,
+    cv_folds: int = 5,
+    coder: SupervisedCoder | None = None,
+) -> pd.DataFrame:
+    """The supervised coder's honest codes of the gold units (no codebook involved).
+
+    Dev units out of fold, test units by ``coder`` (the workflow's :func:`supervised_coder`,
+    checked to be fitted on these dev units) or by a coder fitted here; see
+    :func:`chainpb.text.validation.supervised_out_of_fold`.
+    """
+    gold = gold.reset_index(drop=True)
+    gold_tokens = [segmenter.tokens(t) for t in gold["text"].astype(str)]
+    return supervised_out_of_fold(gold, gold_tokens, seed, cv_folds=cv_folds, coder=coder)
+
+
 def validate_codebook(
     gold: pd.DataFrame,
     codebook: Codebook,
     segmenter: Segmenter,
-    seed: int,
+    supervised: pd.DataFrame,
     *,
     context: Mapping[str, Any] | None = None,
-    cv_folds: int = 5,
     hybrid_min_probability: float = 0.9,
 ) -> ValidationResult:
     """Codebook, supervised and hybrid codes of the gold units against gold and each other.
 
     The codebook codes come from :func:`gold_codebook_codes` (the context gate of config
-    ``text.context`` applies per source). See :func:`chainpb.text.validation.validate_coding`.
+    ``text.context`` applies per source); ``supervised`` is :func:`gold_out_of_fold` (stored by
+    its own job, so that a codebook edit does not refit the coder). See
+    :func:`chainpb.text.validation.compare_codings`.
     """
     gold = gold.reset_index(drop=True)
     codes = gold_codebook_codes(gold, codebook, segmenter, context)
-    gold_tokens = [segmenter.tokens(t) for t in gold["text"].astype(str)]
-    return validate_coding(
+    return compare_codings(
         gold,
         codes[[*CATEGORIES, *(f"denied_{c}" for c in CATEGORIES)]],
-        gold_tokens,
-        seed,
-        cv_folds=cv_folds,
+        supervised,
         hybrid_min_probability=hybrid_min_probability,
     )
 

@@ -47,6 +47,10 @@ Design choices (the *why*):
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import pickle
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -426,6 +430,9 @@ class SupervisedCoder:
     categories: tuple[str, ...]
     fits: dict[str, CategoryFit] = field(repr=False)
     seed: int
+    # training_key() of the units, labels and settings it was fitted on: a stored coder is
+    # reused only for the very training set it was fitted on (see gold_out_of_fold).
+    training_key: str = ""
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -524,7 +531,82 @@ def fit_supervised(
         category: _fit_category(documents, y[category].to_numpy(), seed, c, cv_folds)
         for category in categories
     }
-    return SupervisedCoder(categories=tuple(categories), fits=fits, seed=seed)
+    return SupervisedCoder(
+        categories=tuple(categories),
+        fits=fits,
+        seed=seed,
+        training_key=_training_key(documents, y, seed, cv_folds, c),
+    )
+
+
+def _training_key(
+    documents: list[Document], y: pd.DataFrame, seed: int, cv_folds: int, c: float
+) -> str:
+    digest = hashlib.sha256()
+    digest.update(repr((list(y.columns), int(seed), int(cv_folds), float(c))).encode("utf-8"))
+    for (text, tokens), labels in zip(documents, y.itertuples(index=False), strict=True):
+        digest.update(repr((text, tokens, tuple(int(v) for v in labels))).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def training_key(
+    texts: Sequence[Any],
+    tokens: Tokens,
+    labels: pd.DataFrame,
+    seed: int,
+    categories: Sequence[str] = CATEGORIES,
+    *,
+    cv_folds: int = DEFAULT_CV_FOLDS,
+    c: float = DEFAULT_C,
+) -> str:
+    """SHA-256 of what :func:`fit_supervised` learns from (texts, tokens, labels, seed, folds, C).
+
+    Equal to ``fit_supervised(...).training_key`` for the same arguments: a caller holding a
+    stored coder checks with it that the coder was fitted on the units it means.
+    """
+    documents = documents_of(texts, tokens)
+    return _training_key(
+        documents, _label_matrix(labels, categories, len(documents)), seed, cv_folds, c
+    )
+
+
+# The stored coder is an internal file between two jobs of the workflow (fit once, predict per
+# city), never a result: a pickle, loaded only from the workflow's own results folder. Protocol
+# fixed, so that equal coders give equal bytes.
+PICKLE_PROTOCOL = 5
+
+
+def coder_bytes(coder: SupervisedCoder) -> bytes:
+    """The pickle of a fitted coder (fixed protocol; equal coders give equal bytes)."""
+    buffer = io.BytesIO()
+    pickle.Pickler(buffer, protocol=PICKLE_PROTOCOL).dump(coder)
+    return buffer.getvalue()
+
+
+def save_coder(path: str | os.PathLike[str], coder: SupervisedCoder) -> None:
+    """Write a fitted coder for the prediction jobs (atomically)."""
+    from chainpb.atomic import write_bytes
+
+    write_bytes(path, coder_bytes(coder))
+
+
+def load_coder(path: str | os.PathLike[str]) -> SupervisedCoder:
+    """Read a coder written by :func:`save_coder`; a file that is not one raises ChainpbError."""
+    try:
+        with open(path, "rb") as handle:
+            coder = pickle.load(handle)  # the workflow's own intermediate file
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as err:
+        raise ChainpbError(
+            f"无法读取监督学习编码器文件 {path}：{err}。请删除该文件后重新运行（规则 supervised_coder）。",
+            f"Cannot read the supervised coder file {path}: {err}. Delete it and re-run "
+            "(rule supervised_coder).",
+        ) from err
+    if not isinstance(coder, SupervisedCoder):
+        raise ChainpbError(
+            f"文件 {path} 不是监督学习编码器（而是 {type(coder).__name__}）。",
+            f"The file {path} is not a supervised coder (it holds a {type(coder).__name__}).",
+        )
+    return coder
 
 
 def cross_validated_predictions(

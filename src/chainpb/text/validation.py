@@ -3,7 +3,9 @@
 What the Snakemake scripts call: :func:`read_golds` to load and check the gold files the
 config names (``text.gold``), :func:`training_units` for the rows a coder may learn from,
 :func:`tokens_by_unit` to turn a ``tokens_<source>.parquet`` table into token lists, and
-:func:`validate_coding` to compare the codings of the gold texts, side by side:
+:func:`validate_coding` to compare the codings of the gold texts, side by side (the workflow
+runs it in two parts: :func:`supervised_out_of_fold`, the costly fits, which do not depend on
+the codebook, and :func:`compare_codings`, which does and is cheap):
 
 - ``codebook_vs_gold``: the dictionary coder against the hand codes (the headline result);
 - ``supervised_vs_gold``: the supervised coder against the hand codes. Dev units are predicted
@@ -46,11 +48,13 @@ from chainpb.text.normalize import normalize_text
 from chainpb.text.supervised import (
     DEFAULT_CV_FOLDS,
     DEFAULT_HYBRID_MIN_PROBABILITY,
+    SupervisedCoder,
     cross_validated_predictions,
     fit_supervised,
     hybrid_codes,
     probability_column,
     threshold_column,
+    training_key,
 )
 
 GOLD_ID_COLUMNS: tuple[str, ...] = ("unit_id", "source", "city_key", "text")
@@ -384,6 +388,7 @@ def _supervised_codes(
     seed: int,
     cv_folds: int,
     categories: Sequence[str],
+    coder: SupervisedCoder | None = None,
 ) -> pd.DataFrame:
     """Supervised codes of every gold unit, in gold order, honest for both splits."""
     dev = (splits == "dev").to_numpy()
@@ -405,8 +410,21 @@ def _supervised_codes(
         ).assign(prediction="out_of_fold", _row=dev_rows)
     ]
     if test_rows:
-        # Test units are coded by the coder a researcher would use: fitted on all dev units.
-        coder = fit_supervised(dev_texts, dev_tokens, labels, seed, categories, cv_folds=cv_folds)
+        # Test units are coded by the coder a researcher would use: fitted on all dev units
+        # (the stored one of the workflow when given, after checking it is that coder).
+        if coder is None:
+            coder = fit_supervised(
+                dev_texts, dev_tokens, labels, seed, categories, cv_folds=cv_folds
+            )
+        elif coder.training_key != training_key(
+            dev_texts, dev_tokens, labels, seed, categories, cv_folds=cv_folds
+        ):
+            raise ChainpbError(
+                "所给的监督学习编码器不是在这些金标准 dev 单元上（以同样的种子和折数）训练的；"
+                "请重新运行 supervised_coder。",
+                "The supervised coder given was not fitted on these gold dev units (with the same "
+                "seed and folds); re-run supervised_coder.",
+            )
         predicted = coder.predict(
             [texts[i] for i in test_rows],
             [token_lists[i] for i in test_rows],
@@ -419,6 +437,73 @@ def _supervised_codes(
         .drop(columns="_row")
         .reset_index(drop=True)
     )
+
+
+def supervised_out_of_fold(
+    gold: pd.DataFrame,
+    gold_tokens: Sequence[Sequence[str]] | Mapping[str, Sequence[str]],
+    seed: int,
+    *,
+    cv_folds: int = DEFAULT_CV_FOLDS,
+    categories: Sequence[str] = CATEGORIES,
+    coder: SupervisedCoder | None = None,
+) -> pd.DataFrame:
+    """The supervised coder's honest codes of every gold unit — the expensive, codebook-free part
+    of :func:`validate_coding`.
+
+    Dev units are coded out of fold (:func:`chainpb.text.supervised.cross_validated_predictions`),
+    test units by the coder fitted on all dev units: ``coder`` when given (it must have been
+    fitted on exactly these dev units, seed and folds, else ChainpbError), otherwise fitted
+    here. Rows follow ``gold``; columns ``unit_id``, the categories (0/1), ``p_<cat>``,
+    ``threshold_<cat>`` and ``prediction`` (``out_of_fold`` | ``dev_model``).
+    """
+    gold = gold.assign(unit_id=gold["unit_id"].astype(str)).reset_index(drop=True)
+    return _supervised_codes(
+        gold,
+        _gold_token_lists(gold, gold_tokens),
+        _gold_splits(gold),
+        seed,
+        cv_folds,
+        categories,
+        coder,
+    )
+
+
+def _supervised_with_ids(
+    gold: pd.DataFrame, supervised: pd.DataFrame, categories: Sequence[str]
+) -> pd.DataFrame:
+    """The table of :func:`supervised_out_of_fold` in gold row order, matched on unit_id."""
+    columns = [
+        "unit_id",
+        *categories,
+        *(probability_column(c) for c in categories),
+        *(threshold_column(c) for c in categories),
+        "prediction",
+    ]
+    absent_columns = [c for c in columns if c not in supervised.columns]
+    if absent_columns:
+        raise ChainpbError(
+            f"监督学习的金标准预测缺少列：{', '.join(absent_columns)}；请重新运行 "
+            "supervised_out_of_fold。",
+            f"The supervised gold predictions lack columns: {', '.join(absent_columns)}; re-run "
+            "supervised_out_of_fold.",
+        )
+    table = supervised[columns].copy()
+    table["unit_id"] = table["unit_id"].astype(str)
+    ids = gold["unit_id"]
+    if (
+        table["unit_id"].duplicated().any()
+        or len(table) != len(ids)
+        or not ids.isin(table["unit_id"]).all()
+    ):
+        absent = list(ids[~ids.isin(table["unit_id"])][:5])
+        raise ChainpbError(
+            f"监督学习的金标准预测与金标准单元不一一对应（例如缺少 {absent}）；请重新运行 "
+            "supervised_out_of_fold。",
+            f"The supervised gold predictions do not match the gold units one to one (e.g. "
+            f"missing {absent}); re-run supervised_out_of_fold.",
+        )
+    return table.set_index("unit_id").loc[ids].reset_index()
 
 
 def _renamed(table: pd.DataFrame, prefix: str, categories: Sequence[str]) -> pd.DataFrame:
@@ -511,14 +596,41 @@ def validate_coding(
     The supervised coder learns only from dev units: dev units are coded out of fold (each
     outer fold chooses its own calibration and thresholds inside its training part), test
     units by the coder fitted on all dev units. The hybrid is :func:`hybrid_codes` of the
-    codebook codes and those probabilities.
+    codebook codes and those probabilities. The same as :func:`supervised_out_of_fold`
+    followed by :func:`compare_codings` (the workflow runs the two as separate jobs, so that
+    a codebook edit does not refit the coder).
+    """
+    supervised = supervised_out_of_fold(
+        gold, gold_tokens, seed, cv_folds=cv_folds, categories=categories
+    )
+    return compare_codings(
+        gold,
+        codebook_codes,
+        supervised,
+        hybrid_min_probability=hybrid_min_probability,
+        categories=categories,
+    )
+
+
+def compare_codings(
+    gold: pd.DataFrame,
+    codebook_codes: pd.DataFrame,
+    supervised: pd.DataFrame,
+    *,
+    hybrid_min_probability: float = DEFAULT_HYBRID_MIN_PROBABILITY,
+    categories: Sequence[str] = CATEGORIES,
+) -> ValidationResult:
+    """Agreement, disagreements and unit table of the codebook codes and the stored supervised
+    codes of the gold units (the cheap, codebook-dependent part of :func:`validate_coding`).
+
+    ``codebook_codes`` as in :func:`validate_coding`; ``supervised`` is the table of
+    :func:`supervised_out_of_fold`, matched on ``unit_id``.
     """
     gold = gold.assign(unit_id=gold["unit_id"].astype(str)).reset_index(drop=True)
     splits = _gold_splits(gold)
     sources = gold["source"].astype(str).reset_index(drop=True)
     codebook = _codebook_with_ids(gold, codebook_codes, categories)
-    token_lists = _gold_token_lists(gold, gold_tokens)
-    supervised = _supervised_codes(gold, token_lists, splits, seed, cv_folds, categories)
+    supervised = _supervised_with_ids(gold, supervised, categories)
     denied_cols = [f"denied_{c}" for c in categories]
     hybrid = hybrid_codes(
         codebook[list(categories)],
