@@ -1,20 +1,26 @@
-"""Snakemake script: fit one (model, outcome) job and write its FitResult(s) as JSON."""
+"""Snakemake script: fit the (model, outcome) jobs whose fit files are this rule's outputs (one
+job, or a whole estimator family: config model_jobs) and write each job's FitResult(s) as JSON."""
 
 import pandas as pd
 
 from chainpb.atomic import write_json
-from chainpb.models import fit_job, job_by_key
+from chainpb.models.groups import fit_each, jobs_for_outputs, stop_on_dropped_cities
 from chainpb.models.result import dropped_note
 from chainpb.runlog import script_logger
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])
 
-job = job_by_key(sm.params.models, sm.wildcards.job)
-results = fit_job(pd.read_parquet(sm.input.analysis), job)
-write_json(sm.output.fit, [res.to_dict() for res in results])
-for res in results:
-    log.info("%s / %s: %s, N=%d, %s", res.model, res.outcome, res.estimator, res.nobs, res.cov_type)
-    # A dropped term is reported, not hidden: estimates.csv gets a row and the table a note.
-    for term, partners in res.dropped_terms().items():
-        log.warning("%s / %s: %s", res.model, res.outcome, dropped_note(term, partners))
+jobs = jobs_for_outputs(sm.params.models, sm.output)
+data = pd.read_parquet(sm.input.analysis)
+# The check's stop for these models (a city dropping out silently), before any of them is fitted.
+stop_on_dropped_cities(data, jobs, sm.params.models, sm.params.cities)
+for path, (_job, results) in zip(sm.output, fit_each(data, jobs), strict=True):
+    write_json(path, [res.to_dict() for res in results])
+    for res in results:
+        log.info(
+            "%s / %s: %s, N=%d, %s", res.model, res.outcome, res.estimator, res.nobs, res.cov_type
+        )
+        # A dropped term is reported, not hidden: estimates.csv gets a row and the table a note.
+        for term, partners in res.dropped_terms().items():
+            log.warning("%s / %s: %s", res.model, res.outcome, dropped_note(term, partners))

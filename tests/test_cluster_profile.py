@@ -17,14 +17,28 @@ import yaml
 from conftest import ROOT, copy_project, snakemake
 
 PROFILE = ROOT / "workflow" / "profiles" / "slurm" / "config.yaml"
-HEAVY_RULES = ["segment", "code_text", "fit_model"]
+HEAVY_RULES = ["segment", "code_text", "fit_model", "fit_ols", "fit_mediation"]
+
+
+def family_rules() -> set[str]:
+    """The fit rules models.smk makes in a loop (model_jobs: family): one per estimator of the
+    schema's enum and one for mediation (chainpb.models.groups.family_of)."""
+    from chainpb.models.groups import MEDIATION, rule_name
+
+    schema = yaml.safe_load(
+        (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text(encoding="utf-8")
+    )
+    estimators = schema["$defs"]["model"]["properties"]["estimator"]["enum"]
+    return {rule_name(f) for f in [*estimators, MEDIATION]}
 
 
 def rule_names() -> set[str]:
-    names: set[str] = set()
+    names: set[str] = family_rules()
     for smk in [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]:
         for line in smk.read_text(encoding="utf-8").splitlines():
-            if line.startswith("rule ") and line.rstrip().endswith(":"):
+            # indented too: fit_model is defined under `if config["model_jobs"] == "model":`
+            line = line.strip()
+            if line.startswith("rule ") and line.endswith(":"):
                 names.add(line[len("rule ") :].rstrip(": \n"))
     return names
 
@@ -57,6 +71,8 @@ def test_set_resources_name_real_rules(profile: dict) -> None:
     rules = rule_names()
     overrides = profile.get("set-resources", {})
     assert set(HEAVY_RULES) <= set(overrides)
+    # every family's fit job gets the model-fit resources, not the default
+    assert family_rules() <= set(overrides), family_rules() - set(overrides)
     for rule, res in overrides.items():
         assert rule in rules, f"set-resources names unknown rule {rule!r}"
         assert set(res) <= {"mem_mb", "runtime", "cpus_per_task", "slurm_partition"}, rule

@@ -1,6 +1,8 @@
 # The pre-model check (数据核查): per city, what ingest read and rejected, the scale items, the
-# policy texts; per model, outcome and city, the rows kept. Runs before any model is fitted (every
-# fit_model job takes its output); `snakemake --cores 1 check` runs it and what it needs alone.
+# policy texts; per model, outcome and city, the rows kept. Each fit job applies the check's stop
+# (a city dropping out of a model) to its own models before fitting; no estimate leaves the fits
+# before this whole check has passed (collect_estimates and collect_tests take its output).
+# `snakemake --cores 1 check` runs it and what it needs alone.
 
 
 rule check:

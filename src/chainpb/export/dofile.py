@@ -231,10 +231,10 @@ def _require(spec: Mapping[str, Any], key: str) -> None:
         if spec.get(field) is None:
             raise ChainpbError(
                 f"导出错误：results/models/specs.json 中模型「{key}」缺少「{field}」：它由旧版本的"
-                "流水线写成。请重新估计模型：snakemake --cores 2 --forcerun fit_model",
+                "流水线写成。请删除 results/models/fits/ 后重新运行 snakemake --cores 2，以重新估计模型",
                 f"Export error: model '{key}' in results/models/specs.json has no '{field}': it "
-                "was written by an older pipeline. Refit the models: snakemake --cores 2 "
-                "--forcerun fit_model",
+                "was written by an older pipeline. Refit the models: delete results/models/fits/ "
+                "and run snakemake --cores 2 again",
             )
 
 
