@@ -2,7 +2,7 @@
 boilerplate lines and drop duplicates (config documents: with the corpus's own settings), writing
 the cleaning and deduplication reports beside the documents table."""
 
-from chainpb.atomic import write_csv, write_parquet
+from chainpb.atomic import DOCUMENT_ROW_GROUP, write_csv, write_parquet
 from chainpb.corpora import ingest_corpus
 from chainpb.ingest.documents import CleaningRules, DedupSettings
 from chainpb.runlog import script_logger
@@ -22,7 +22,8 @@ result = ingest_corpus(
     dedup=DedupSettings.from_config(sm.params.documents["dedup"]),
 )
 table = result.table
-write_parquet(sm.output.documents, table)
+# Small row groups: the text stage reads a few documents at a time (chainpb.text.stream).
+write_parquet(sm.output.documents, table, row_group_rows=DOCUMENT_ROW_GROUP)
 write_csv(sm.output.cleaning, result.cleaning)
 write_csv(sm.output.dedup, result.duplicates)
 totals = result.cleaning[result.cleaning["rule"] == "total"]

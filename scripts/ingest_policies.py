@@ -4,7 +4,7 @@ cleaning and deduplication reports beside the table."""
 
 import pandas as pd
 
-from chainpb.atomic import write_csv, write_parquet
+from chainpb.atomic import DOCUMENT_ROW_GROUP, write_csv, write_parquet
 from chainpb.corpora import city_policies
 from chainpb.ingest.documents import CleaningRules, DedupSettings
 from chainpb.ingest.policies import PolicyIngest, ingest_policy_folder
@@ -57,7 +57,8 @@ else:
             sm.params.city,
         )
 table = result.table
-write_parquet(sm.output.policies, table)
+# Small row groups: the text stage reads a few documents at a time (chainpb.text.stream).
+write_parquet(sm.output.policies, table, row_group_rows=DOCUMENT_ROW_GROUP)
 write_csv(sm.output.cleaning, result.cleaning)
 write_csv(sm.output.dedup, result.duplicates)
 log.info(

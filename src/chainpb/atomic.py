@@ -89,11 +89,26 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def write_parquet(target: str | os.PathLike[str], df: pd.DataFrame) -> None:
-    """Parquet without the pandas index and with a fixed writer, for byte-identical reruns."""
+# Documents per row group of a table of texts (ingest writes policy texts and collections so):
+# pyarrow reads a row group's column whole, so this bounds what one streamed read of the text
+# stage holds (chainpb.text.stream).
+DOCUMENT_ROW_GROUP = 64
+
+
+def write_parquet(
+    target: str | os.PathLike[str], df: pd.DataFrame, *, row_group_rows: int | None = None
+) -> None:
+    """Parquet without the pandas index and with a fixed writer, for byte-identical reruns.
+
+    ``row_group_rows`` caps the rows per row group: tables of long texts are written in small
+    groups so that the text stage can read them a few documents at a time (pyarrow reads a
+    whole row group's column at once).
+    """
     df = df.reset_index(drop=True)
     with atomic_path(target) as tmp:
-        df.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+        df.to_parquet(
+            tmp, index=False, engine="pyarrow", compression="zstd", row_group_size=row_group_rows
+        )
 
 
 def write_csv(target: str | os.PathLike[str], df: pd.DataFrame, *, bom: bool = True) -> None:

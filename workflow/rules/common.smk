@@ -43,11 +43,41 @@ SOURCES = ["answers", "policies"]
 TEXT = config["text"]
 # text.gold may name one file or a list; rules always see a list.
 GOLD_FILES = [TEXT["gold"]] if isinstance(TEXT["gold"], str) else list(TEXT["gold"])
+# The codebook is an ancient() input (its file date is ignored) of every rule that reads it,
+# with its semantic hash as a parameter: a comment or layout edit reruns nothing, a change of
+# meaning reruns exactly the rules that read it and what follows (Snakemake's params trigger).
+from chainpb.text.codebook import load_codebook
+
+CODEBOOK = ancient(TEXT["codebook"])
+CODEBOOK_HASH = load_codebook(PROJECT / TEXT["codebook"]).hash
+
+
+def sharded(path):
+    """The file one shard job of the text stage writes: ``path`` itself when `text.shards` is 1,
+    else ``<folder>/shards/<name>_<shard><ext>``, joined into ``path`` by a gather rule.
+    """
+    if TEXT["shards"] == 1:
+        return path
+    folder, name = os.path.split(path)
+    stem, ext = os.path.splitext(name)
+    return os.path.join(folder, "shards", f"{stem}_{{shard}}{ext}")
+
+
+def shard_files(path):
+    """Input function: every shard's file of ``path``, in shard order."""
+    return lambda wc: [
+        sharded(path).format(shard=k, **dict(wc.items())) for k in range(TEXT["shards"])
+    ]
+
+
+def shard_number(wildcards):
+    return int(wildcards.get("shard", 0))
 
 
 wildcard_constraints:
     city="|".join(CITY_KEYS),
     source="answers|policies",
+    shard=r"\d+",
 
 
 def city_of(wildcards):

@@ -59,9 +59,9 @@ rule segment_corpus:
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
-        tokens=CORPUS_DIR + "/text/tokens.parquet",
+        tokens=sharded(CORPUS_DIR + "/text/tokens.parquet"),
     log:
-        "logs/corpora/{corpus}/segment_corpus.log",
+        sharded("logs/corpora/{corpus}/segment_corpus.log"),
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("segment.py"),
@@ -71,25 +71,30 @@ rule segment_corpus:
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
+        shard=shard_number,
+        shards=TEXT["shards"],
+        batch_mb=TEXT["batch_mb"],
     script:
         "../../scripts/segment.py"
 
 
 rule code_corpus:
     input:
-        tokens=CORPUS_DIR + "/text/tokens.parquet",
+        tokens=sharded(CORPUS_DIR + "/text/tokens.parquet"),
         table=CORPUS_DIR + "/ingest/documents.parquet",
-        codebook=TEXT["codebook"],
+        codebook=CODEBOOK,
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
-        hits=CORPUS_DIR + "/text/hits.parquet",
-        units=CORPUS_DIR + "/text/units.parquet",
+        hits=sharded(CORPUS_DIR + "/text/hits.parquet"),
+        units=sharded(CORPUS_DIR + "/text/units.parquet"),
     log:
-        "logs/corpora/{corpus}/code_corpus.log",
+        sharded("logs/corpora/{corpus}/code_corpus.log"),
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("code_text.py"),
+        # the codebook's meaning: a comment or layout edit reruns nothing
+        codebook_hash=CODEBOOK_HASH,
         source="policies",
         name=lambda wc: f"corpora/{wc.corpus}",
         unit=TEXT["unit"],
@@ -98,8 +103,42 @@ rule code_corpus:
         # a corpus is coded as policy texts are
         context_gate=TEXT["context"]["gate"]["policies"],
         context_window=TEXT["context"]["window"],
+        shard=shard_number,
+        shards=TEXT["shards"],
+        batch_mb=TEXT["batch_mb"],
     script:
         "../../scripts/code_text.py"
+
+
+if TEXT["shards"] > 1:
+
+    rule gather_corpus_tokens:
+        input:
+            tokens=shard_files(CORPUS_DIR + "/text/tokens.parquet"),
+        output:
+            tokens=CORPUS_DIR + "/text/tokens.parquet",
+        log:
+            "logs/corpora/{corpus}/gather_tokens.log",
+        params:
+            # the library code this script runs: an upgrade reruns exactly what changed
+            code=code_of("gather_shards.py"),
+        script:
+            "../../scripts/gather_shards.py"
+
+    rule gather_corpus_codes:
+        input:
+            hits=shard_files(CORPUS_DIR + "/text/hits.parquet"),
+            units=shard_files(CORPUS_DIR + "/text/units.parquet"),
+        output:
+            hits=CORPUS_DIR + "/text/hits.parquet",
+            units=CORPUS_DIR + "/text/units.parquet",
+        log:
+            "logs/corpora/{corpus}/gather_codes.log",
+        params:
+            # the library code this script runs: an upgrade reruns exactly what changed
+            code=code_of("gather_shards.py"),
+        script:
+            "../../scripts/gather_shards.py"
 
 
 rule corpus_measures:

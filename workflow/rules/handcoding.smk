@@ -51,7 +51,7 @@ HANDCODING_UNITS = dict(
 rule handcoding_sheet:
     input:
         **HANDCODING_UNITS,
-        codebook=TEXT["codebook"],
+        codebook=CODEBOOK,
     output:
         sheet=HANDCODING_SHEET,
         key="results/handcoding/sample_key.csv",
@@ -60,6 +60,8 @@ rule handcoding_sheet:
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("handcoding_sheet.py"),
+        # the codebook's meaning: a comment or layout edit reruns nothing
+        codebook_hash=CODEBOOK_HASH,
         cities=CITY_KEYS,
         seed=config["seed"],
         sample_size=HANDCODING["sample_size"],
@@ -71,7 +73,7 @@ rule handcoding_sheet:
 rule handcoding_report:
     input:
         **HANDCODING_UNITS,
-        codebook=TEXT["codebook"],
+        codebook=CODEBOOK,
         returned=handcoding_returned,
         adjudicated=handcoding_adjudicated,
     output:
@@ -106,6 +108,8 @@ rule handcoding_report:
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("handcoding_report.py"),
+        # the codebook's meaning: a comment or layout edit reruns nothing
+        codebook_hash=CODEBOOK_HASH,
         cities=CITY_KEYS,
         adjudicated=lambda wc: (
             handcoding_adjudicated(wc)[0] if HANDCODING["adjudicated"] else ""

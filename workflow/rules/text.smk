@@ -1,6 +1,8 @@
 # Stages 2–3 — text: segment (jieba + domain dictionary), code (codebook, negation), measure,
 # audit and validate. The segment rule does not read the codebook, so editing the codebook
-# re-runs only coding and what follows.
+# re-runs only coding and what follows. Each source is segmented and coded in `text.shards`
+# shard jobs (streamed in batches of `text.batch_mb`); with more than one shard a gather job
+# joins them (src/chainpb/text/stream.py: the joined file is the same for any shard count).
 
 JIEBA_CACHE = ".cache/jieba"
 
@@ -11,11 +13,11 @@ rule segment:
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
-        tokens="results/{city}/text/tokens_{source}.parquet",
+        tokens=sharded("results/{city}/text/tokens_{source}.parquet"),
     log:
-        "logs/{city}/segment_{source}.log",
+        sharded("logs/{city}/segment_{source}.log"),
     benchmark:
-        "benchmarks/out/{city}/segment_{source}.tsv"
+        sharded("benchmarks/out/{city}/segment_{source}.tsv")
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("segment.py"),
@@ -24,27 +26,32 @@ rule segment:
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
+        shard=shard_number,
+        shards=TEXT["shards"],
+        batch_mb=TEXT["batch_mb"],
     script:
         "../../scripts/segment.py"
 
 
 rule code_text:
     input:
-        tokens="results/{city}/text/tokens_{source}.parquet",
+        tokens=sharded("results/{city}/text/tokens_{source}.parquet"),
         table=lambda wc: ingested(wc.source),
-        codebook=TEXT["codebook"],
+        codebook=CODEBOOK,
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
-        hits="results/{city}/text/hits_{source}.parquet",
-        units="results/{city}/text/units_{source}.parquet",
+        hits=sharded("results/{city}/text/hits_{source}.parquet"),
+        units=sharded("results/{city}/text/units_{source}.parquet"),
     log:
-        "logs/{city}/code_{source}.log",
+        sharded("logs/{city}/code_{source}.log"),
     benchmark:
-        "benchmarks/out/{city}/code_{source}.tsv"
+        sharded("benchmarks/out/{city}/code_{source}.tsv")
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("code_text.py"),
+        # the codebook's meaning: a comment or layout edit reruns nothing
+        codebook_hash=CODEBOOK_HASH,
         source=lambda wc: wc.source,
         name=lambda wc: f"{wc.city}/{wc.source}",
         unit=TEXT["unit"],
@@ -52,8 +59,42 @@ rule code_text:
         segmenter=TEXT["segmenter"],
         context_gate=lambda wc: TEXT["context"]["gate"][wc.source],
         context_window=TEXT["context"]["window"],
+        shard=shard_number,
+        shards=TEXT["shards"],
+        batch_mb=TEXT["batch_mb"],
     script:
         "../../scripts/code_text.py"
+
+
+if TEXT["shards"] > 1:
+
+    rule gather_tokens:
+        input:
+            tokens=shard_files("results/{city}/text/tokens_{source}.parquet"),
+        output:
+            tokens="results/{city}/text/tokens_{source}.parquet",
+        log:
+            "logs/{city}/gather_tokens_{source}.log",
+        params:
+            # the library code this script runs: an upgrade reruns exactly what changed
+            code=code_of("gather_shards.py"),
+        script:
+            "../../scripts/gather_shards.py"
+
+    rule gather_codes:
+        input:
+            hits=shard_files("results/{city}/text/hits_{source}.parquet"),
+            units=shard_files("results/{city}/text/units_{source}.parquet"),
+        output:
+            hits="results/{city}/text/hits_{source}.parquet",
+            units="results/{city}/text/units_{source}.parquet",
+        log:
+            "logs/{city}/gather_codes_{source}.log",
+        params:
+            # the library code this script runs: an upgrade reruns exactly what changed
+            code=code_of("gather_shards.py"),
+        script:
+            "../../scripts/gather_shards.py"
 
 
 rule text_measures:
@@ -63,7 +104,7 @@ rule text_measures:
         answer_hits="results/{city}/text/hits_answers.parquet",
         policy_hits="results/{city}/text/hits_policies.parquet",
         policy_tokens="results/{city}/text/tokens_policies.parquet",
-        codebook=TEXT["codebook"],
+        codebook=CODEBOOK,
     output:
         firm_difficulty="results/{city}/text/firm_difficulty.parquet",
         policy_themes="results/{city}/text/policy_themes.parquet",
@@ -73,21 +114,21 @@ rule text_measures:
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("text_measures.py"),
+        # the codebook's meaning: a comment or layout edit reruns nothing
+        codebook_hash=CODEBOOK_HASH,
     script:
         "../../scripts/text_measures.py"
 
 
 rule supervised_measure:
+    # Cheap: no fitting. The coder (supervised_coder) and its per-city predictions
+    # (supervised_predict) never read the codebook, so a codebook edit reruns only this.
     input:
-        gold=GOLD_FILES,
-        survey="results/{city}/ingest/survey.parquet",
-        answer_tokens="results/{city}/text/tokens_answers.parquet",
+        predictions="results/{city}/text/supervised_predictions.parquet",
         # The hybrid measure combines the codebook's firm codes with the coder's probabilities.
         firm_difficulty="results/{city}/text/firm_difficulty.parquet",
         # An answer that only denies a difficulty gets no supervised call of it.
         answer_hits="results/{city}/text/hits_answers.parquet",
-        user_dict=TEXT["user_dict"],
-        stopwords=TEXT["stopwords"],
     output:
         measure="results/{city}/text/firm_difficulty_supervised.parquet",
     log:
@@ -95,21 +136,57 @@ rule supervised_measure:
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("supervised_measure.py"),
-        seed=config["seed"],
-        cache_dir=JIEBA_CACHE,
-        segmenter=TEXT["segmenter"],
-        cv_folds=TEXT["supervised"]["cv_folds"],
         hybrid_min_probability=TEXT["supervised"]["hybrid_min_probability"],
     script:
         "../../scripts/supervised_measure.py"
 
 
-rule validate_coding:
+rule supervised_coder:
+    # Fitted once for all cities, on the gold units only (internal file, not a result).
     input:
         gold=GOLD_FILES,
-        codebook=TEXT["codebook"],
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
+    output:
+        coder="results/text/supervised/coder.pickle",
+    log:
+        "logs/text/supervised_coder.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("supervised_coder.py"),
+        seed=config["seed"],
+        cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
+        cv_folds=TEXT["supervised"]["cv_folds"],
+    script:
+        "../../scripts/supervised_coder.py"
+
+
+rule supervised_predict:
+    input:
+        coder="results/text/supervised/coder.pickle",
+        survey="results/{city}/ingest/survey.parquet",
+        answer_tokens="results/{city}/text/tokens_answers.parquet",
+    output:
+        predictions="results/{city}/text/supervised_predictions.parquet",
+    log:
+        "logs/{city}/supervised_predict.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("supervised_predict.py"),
+    script:
+        "../../scripts/supervised_predict.py"
+
+
+rule validate_coding:
+    # Cheap: codebook codes of the gold units against gold and the stored supervised codes
+    # (supervised_out_of_fold, which never reads the codebook).
+    input:
+        gold=GOLD_FILES,
+        codebook=CODEBOOK,
+        user_dict=TEXT["user_dict"],
+        stopwords=TEXT["stopwords"],
+        supervised="results/text/supervised/gold_out_of_fold.parquet",
     output:
         agreement=report(
             "results/text/validation/agreement.csv",
@@ -129,14 +206,36 @@ rule validate_coding:
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("validate_coding.py"),
-        seed=config["seed"],
+        # the codebook's meaning: a comment or layout edit reruns nothing
+        codebook_hash=CODEBOOK_HASH,
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
-        cv_folds=TEXT["supervised"]["cv_folds"],
         hybrid_min_probability=TEXT["supervised"]["hybrid_min_probability"],
         context=TEXT["context"],
     script:
         "../../scripts/validate_coding.py"
+
+
+rule supervised_out_of_fold:
+    # The costly part of the validation: out-of-fold fits on the gold units; no codebook.
+    input:
+        gold=GOLD_FILES,
+        user_dict=TEXT["user_dict"],
+        stopwords=TEXT["stopwords"],
+        coder="results/text/supervised/coder.pickle",
+    output:
+        predictions="results/text/supervised/gold_out_of_fold.parquet",
+    log:
+        "logs/text/supervised_out_of_fold.log",
+    params:
+        # the library code this script runs: an upgrade reruns exactly what changed
+        code=code_of("supervised_out_of_fold.py"),
+        seed=config["seed"],
+        cache_dir=JIEBA_CACHE,
+        segmenter=TEXT["segmenter"],
+        cv_folds=TEXT["supervised"]["cv_folds"],
+    script:
+        "../../scripts/supervised_out_of_fold.py"
 
 
 rule text_audit:
@@ -149,7 +248,7 @@ rule text_audit:
         policy_hits=per_city("results/{city}/text/hits_policies.parquet"),
         firm_difficulty=per_city("results/{city}/text/firm_difficulty.parquet"),
         stopwords=TEXT["stopwords"],
-        codebook=TEXT["codebook"],
+        codebook=CODEBOOK,
     output:
         kwic=report(
             "results/text/kwic.csv",
@@ -172,5 +271,7 @@ rule text_audit:
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("text_audit.py"),
+        # the codebook's meaning: a comment or layout edit reruns nothing
+        codebook_hash=CODEBOOK_HASH,
     script:
         "../../scripts/text_audit.py"

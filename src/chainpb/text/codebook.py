@@ -24,15 +24,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
 
 from chainpb.errors import ConfigError
 from chainpb.labels import CATEGORIES
-from chainpb.text.prefilter import RulePrefilter
-from chainpb.text.segment import Segmenter
+
+if TYPE_CHECKING:
+    # Imported where used: the Snakefile reads the codebook's hash when it is parsed, and
+    # pandas and numpy (behind these two) would add about a second to every no-op run.
+    from chainpb.text.prefilter import RulePrefilter
+    from chainpb.text.segment import Segmenter
 
 TERM_KINDS: tuple[str, ...] = ("terms", "remedy_terms", "exclude")
 DEFAULT_SCOPE_END = ["，", "。", "；", "：", "！", "？", ",", ";", ":", "!", "?", "\n"]
@@ -414,5 +418,11 @@ class CompiledCodebook:
             regex_rules=tuple(rules),
             context=context,
             context_exclude=frozenset(codebook.context_exclude),
-            prefilter=RulePrefilter([r.regex for r in rules]),
+            prefilter=_prefilter([r.regex for r in rules]),
         )
+
+
+def _prefilter(expressions: list[re.Pattern[str]]) -> RulePrefilter:
+    from chainpb.text.prefilter import RulePrefilter
+
+    return RulePrefilter(expressions)
