@@ -687,11 +687,15 @@ def code_units(tokens: pd.DataFrame, hits: pd.DataFrame, unit: str = "sentence")
     (``theme_coverage`` …); and ``codebook_hash``. ``unit`` is sentence, paragraph or document;
     ``unit_id`` is numbered as in ``segment_documents``.
     """
+    # int64 even without rows: an empty shard's file has the types of a full one
     tok = tokens.assign(
-        unit_id=[
-            unit_of(unit, s, p)
-            for s, p in zip(tokens["sentence_id"], tokens["paragraph_id"], strict=True)
-        ]
+        unit_id=np.array(
+            [
+                unit_of(unit, s, p)
+                for s, p in zip(tokens["sentence_id"], tokens["paragraph_id"], strict=True)
+            ],
+            dtype=np.int64,
+        )
     )
     units = (
         tok.groupby(["doc_id", "unit_id"], sort=True)
@@ -700,10 +704,13 @@ def code_units(tokens: pd.DataFrame, hits: pd.DataFrame, unit: str = "sentence")
     )
     for selected, prefix in ((counted(hits), ""), (attended(hits), "theme_")):
         c = selected.assign(
-            unit_id=[
-                unit_of(unit, s, p)
-                for s, p in zip(selected["sentence_id"], selected["paragraph_id"], strict=True)
-            ]
+            unit_id=np.array(
+                [
+                    unit_of(unit, s, p)
+                    for s, p in zip(selected["sentence_id"], selected["paragraph_id"], strict=True)
+                ],
+                dtype=np.int64,
+            )
         )
         counts = (
             c.groupby(["doc_id", "unit_id", "category"]).size().unstack("category", fill_value=0)

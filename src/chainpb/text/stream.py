@@ -224,7 +224,9 @@ class TableWriter:
     def _flush(self, n: int) -> None:
         assert self._writer is not None
         whole = pa.concat_tables(self._pending)
-        self._writer.write_table(whole.slice(0, n), row_group_size=n)
+        # One chunk per row group: the writer cuts dictionary and data pages along chunks, so
+        # without this a column past the 1 MB dictionary limit would differ by batch size.
+        self._writer.write_table(whole.slice(0, n).combine_chunks(), row_group_size=n)
         self.rows_written += n
         rest = whole.slice(n)
         self._pending = [rest] if rest.num_rows else []
@@ -309,7 +311,7 @@ class Progress:
         left = elapsed * (self.total - self.done) / self.done if self.done else float("nan")
         return (
             f"{self.name}: {self.done}/{self.total} 篇 documents, {mb:.1f} MB, "
-            f"{rate:.2f} MB/s, 约剩 about {_duration(left)} 剩余 left"
+            f"{rate:.2f} MB/s, 约剩 about {_duration(left)} left"
         )
 
     def finish(self) -> None:
