@@ -1,6 +1,14 @@
 """Snakemake script: the pre-model check (results/check/check.md), stopping a run that would
 let a city drop out of a model silently."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 import pandas as pd
 
 from chainpb import check
@@ -45,3 +53,4 @@ for row in check.dropped_cities(samples).itertuples(index=False):
         row.outcome,
         row.missing_variables,
     )
+memo.save()

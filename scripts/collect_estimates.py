@@ -1,5 +1,13 @@
 """Snakemake script: gather every fitted model into estimates.csv and specs.json."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 from chainpb.atomic import write_csv, write_json
 from chainpb.models import collect_estimates, read_fits, specs_json
 from chainpb.models.result import dropped_note
@@ -15,3 +23,4 @@ log.info("汇总 collected %d 个模型 fitted models from %d jobs", len(results
 for res in results:
     for term, partners in res.dropped_terms().items():
         log.warning("%s / %s: %s", res.model, res.outcome, dropped_note(term, partners))
+memo.save()

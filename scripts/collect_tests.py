@@ -1,5 +1,13 @@
 """Snakemake script: Wald tests of every `tests:` and `compare:` in config → tests.csv."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 import json
 
 from chainpb.atomic import write_csv
@@ -17,3 +25,4 @@ log.info("检验 tests: %d 行 rows", len(tests))
 # A test that could not be done is a row with the reason; say so in the log as well.
 for row in tests[tests["statistic"].isna()].itertuples():
     log.warning("%s / %s: %s — %s", row.model, row.outcome, row.test, row.note)
+memo.save()

@@ -1,5 +1,13 @@
 """Snakemake script: the analysis table as Stata .dta and SPSS .sav, and the Stata do-file."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 import json
 from pathlib import Path
 
@@ -39,3 +47,4 @@ for old, new in sorted(table.renamed.items()):
 for line in build_dofile(specs, table).splitlines():
     if line.startswith("* 未自动运行 not run:"):
         log.warning("%s", line[2:])
+memo.save()

@@ -1,5 +1,13 @@
 """Snakemake script: the pooled, fully interacted regressions of every `compare:` in config."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 import pandas as pd
 
 from chainpb.atomic import write_json
@@ -28,3 +36,4 @@ for res in results:
         res.n_clusters,
         res.cov_type,
     )
+memo.save()

@@ -1,6 +1,14 @@
 """Snakemake script: fit the (model, outcome) jobs whose fit files are this rule's outputs (one
 job, or a whole estimator family: config model_jobs) and write each job's FitResult(s) as JSON."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 import pandas as pd
 
 from chainpb.atomic import write_json
@@ -24,3 +32,4 @@ for path, (_job, results) in zip(sm.output, fit_each(data, jobs), strict=True):
         # A dropped term is reported, not hidden: estimates.csv gets a row and the table a note.
         for term, partners in res.dropped_terms().items():
             log.warning("%s / %s: %s", res.model, res.outcome, dropped_note(term, partners))
+memo.save()

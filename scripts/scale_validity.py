@@ -1,5 +1,13 @@
 """Snakemake script: reliability, validity, descriptive statistics and correlations."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 import math
 
 import pandas as pd
@@ -54,3 +62,4 @@ for row in tables["reliability"].itertuples(index=False):
         log.info("合并行 pooled row: %s / %s", row.note_zh, row.note_en)
 note = tables["sampling_adequacy"].iloc[0]
 log.info("EFA、KMO/Bartlett、Fornell-Larcker: %s / %s", note["note_zh"], note["note_en"])
+memo.save()

@@ -1,5 +1,13 @@
 """Snakemake script: simple slopes of one moderation model."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 from matplotlib import pyplot as plt
 
 from chainpb.atomic import save_figure
@@ -22,3 +30,4 @@ if simulated_input(sm.input.reports):
 save_figure(fig, [sm.output.png, sm.output.pdf])
 plt.close(fig)
 log.info("简单斜率 simple slopes: %s / %s", fit.model, fit.outcome)
+memo.save()

@@ -1,6 +1,14 @@
 """Snakemake script: the journal tables (三线表) of the config's `paper:` section, as Word,
 LaTeX and HTML."""
 
+from chainpb.memo import Memo
+
+# Inputs, parameters and code those of the run that wrote the results: restore them before any
+# heavy import (chainpb.memo; a codebook edit that changes no code refits nothing).
+memo = Memo(snakemake)  # noqa: F821 — injected by Snakemake
+if memo.restored():
+    raise SystemExit(0)
+
 from chainpb.atomic import write_text
 from chainpb.present.build import (
     mark_simulated_table,
@@ -38,3 +46,4 @@ for name in sorted(k[: -len("_html")] for k in sm.output.keys() if k.endswith("_
     write_text(sm.output[f"{name}_tex"], table_to_latex(table))
     write_text(sm.output[f"{name}_html"], table_to_html(table, standalone=True))
     log.info("表 table: %s (%d 行 rows)", name, len(table.body))
+memo.save()

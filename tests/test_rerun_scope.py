@@ -3,7 +3,8 @@
 - A comment or layout edit of the codebook reruns nothing: the codebook is an ``ancient()``
   input and its *semantic* hash a parameter (workflow/rules/common.smk).
 - An edit of its meaning reruns coding and what follows, never ingest or segmentation, and never
-  the supervised coder's fits: its jobs (supervised_coder, supervised_predict,
+  the supervised coder's fits; when the analysis table comes out the same, the model fits
+  restore their results (chainpb.memo) rather than refit: its jobs (supervised_coder, supervised_predict,
   supervised_out_of_fold) read the gold, the dictionaries and the tokens, not the codebook; the
   jobs that combine their stored codes with the codebook (supervised_measure, validate_coding)
   are cheap.
@@ -89,6 +90,22 @@ def test_codebook_edits_rerun_exactly_coding_and_after(
     rules = _dry_run_rules(project, env)
     assert {"code_text", "text_measures", "supervised_measure", "validate_coding"} <= rules, rules
     assert not rules & NEVER_FOR_CODEBOOK, rules
+
+    # The term occurs in no example answer: coding reruns, the analysis table comes out byte
+    # for byte the same, so every fit restores its results (chainpb.memo) instead of refitting.
+    results = project / "results"
+    analysis = (results / "analysis/analysis.parquet").read_bytes()
+    kept = {p: p.read_bytes() for p in (results / "models").rglob("*") if p.is_file()}
+    subprocess.run(
+        [*SNAKEMAKE, "--cores", "2"], cwd=project, env=env, capture_output=True, check=True
+    )
+    assert (results / "analysis/analysis.parquet").read_bytes() == analysis
+    assert {p: p.read_bytes() for p in kept} == kept
+    fit_logs = sorted((project / "logs/models").glob("fit_*.log"))
+    assert fit_logs
+    for log in fit_logs:
+        assert "restored, not recomputed" in log.read_text(encoding="utf-8"), log.name
+    assert _dry_run_rules(project, env) == set()
 
 
 def test_shards_rerun_the_text_stage_as_shard_jobs(
