@@ -175,6 +175,21 @@ def _yaml_error(path: Path, text: str, exc: yaml.YAMLError) -> ConfigError:
     )
 
 
+def parse_yaml(source: Any) -> Any:
+    """``yaml.safe_load`` through libyaml when PyYAML has it: about 10× faster, and the
+    Snakefile reads the config schema and the codebook on every call, even a no-op. Same
+    constructor and resolver, so the same objects. A document libyaml rejects is read again by
+    the pure-Python loader, whose error (marks and wording) the bilingual messages quote."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        text = source if isinstance(source, str) else source.read()
+        try:
+            return yaml.load(text, Loader=loader)  # CSafeLoader: the safe loader in C
+        except yaml.YAMLError:
+            source = text
+    return yaml.safe_load(source)
+
+
 def load_yaml(path: str | Path) -> Any:
     """Read a UTF-8 YAML file; decoding and syntax errors name the line (bilingual)."""
     path = Path(path)
@@ -187,7 +202,7 @@ def load_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError as exc:
         raise _decode_error(path, data, exc) from None
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         raise _yaml_error(path, text, exc) from None
 

@@ -53,13 +53,14 @@ import ast
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from chainpb.errors import ConfigError
-from chainpb.models.design import winsorize as _winsorize
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXAMPLE_ROWS = 5
 
@@ -417,6 +418,8 @@ def _row_ids(table: pd.DataFrame) -> np.ndarray:
 
 
 def _column(table: pd.DataFrame, column: str) -> np.ndarray | _Text:
+    import pandas as pd
+
     series = table[column]
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
         return series.to_numpy(dtype="float64", na_value=np.nan)
@@ -605,6 +608,10 @@ class _Evaluator:
         return out
 
     def call(self, node: ast.Call) -> Number:
+        import pandas as pd
+
+        from chainpb.models.design import winsorize as _winsorize
+
         fname = node.func.id  # type: ignore[attr-defined]  # checked by _Checker
         args = node.args
         if fname == "isna":
@@ -675,6 +682,8 @@ class _Evaluator:
         return out
 
     def grouped(self, node: ast.Call, fname: str, x: Number) -> Number:
+        import pandas as pd
+
         by = node.keywords[0].value.id  # type: ignore[attr-defined]  # checked by _Checker
         if by not in self.table.columns:
             close = difflib.get_close_matches(by, [str(c) for c in self.table.columns], n=3)
@@ -719,6 +728,8 @@ def apply_derive(table: pd.DataFrame, derive: Mapping[str, Any] | None) -> pd.Da
     A derived name that is already a column of ``table`` is an error, as is any name, function
     or value the expression cannot use (see the module docstring).
     """
+    import pandas as pd
+
     variables = parse_derive(derive)
     clash = [v.name for v in variables if v.name in table.columns]
     if clash:
@@ -752,6 +763,8 @@ def apply_derive(table: pd.DataFrame, derive: Mapping[str, Any] | None) -> pd.Da
 
 def derive_summary(table: pd.DataFrame, derive: Mapping[str, Any] | None) -> pd.DataFrame:
     """Per derived variable: ``variable, n, missing, mean`` (for the log of the workflow)."""
+    import pandas as pd
+
     rows = []
     for name in derive or {}:
         x = table[name].to_numpy(dtype="float64")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import yaml
 
+from chainpb.config import parse_yaml
 from chainpb.errors import ConfigError
 from chainpb.labels import CATEGORIES
 
@@ -185,7 +186,7 @@ def load_schema(schema_path: str | Path | None = None) -> dict[str, Any]:
     path = Path(schema_path) if schema_path is not None else DEFAULT_SCHEMA
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return parse_yaml(fh)
     except OSError as exc:
         raise ConfigError(
             f"找不到编码本的 JSON Schema：{path}",
@@ -255,7 +256,7 @@ def load_codebook(path: str | Path, schema_path: str | Path | None = None) -> Co
     path = Path(path)
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = parse_yaml(fh)
     except OSError as exc:
         raise ConfigError(f"无法读取编码本 {path}", f"cannot read codebook {path}: {exc}") from exc
     except yaml.YAMLError as exc:
