@@ -29,6 +29,11 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from chainpb.models import fit_job, model_jobs, specs_json
 
 TOL = 1e-8
+# The ordered logit is refitted by BFGS, which stops on the gradient (gtol 1e-8), not on the
+# parameters: on the example's resilience model it once landed 1.8e-8 from the project's fit
+# (a CI run on a loaded machine; the same data and fit passed before), so ordered-logit
+# coefficients are compared to 1e-6 — still far below any reported digit.
+TOL_OLOGIT = 1e-6
 
 
 def simulate_table(seed: int = 11, n_chains: int = 12, per_chain: int = 30) -> pd.DataFrame:
@@ -212,8 +217,9 @@ def assert_reproduced(data: pd.DataFrame, specs: dict, estimates: pd.DataFrame) 
         ]
         ours = ours.dropna(subset=["estimate"]).set_index("term")["estimate"]
         assert list(ours.index) == spec["terms"], key
+        tol = TOL_OLOGIT if spec["estimator"] == "ologit" else TOL
         for term, value in ours.items():
-            assert abs(params[term] - value) <= TOL * max(1.0, abs(value)), (key, term)
+            assert abs(params[term] - value) <= tol * max(1.0, abs(value)), (key, term)
 
 
 # ------------------------------------------------------------------------------------------
