@@ -22,6 +22,7 @@ the shard's answers are held in memory, which open answers, being short, allow.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import logging
 import time
@@ -110,6 +111,21 @@ def _lean_arrow() -> None:
     with contextlib.suppress(NotImplementedError, AttributeError):
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay(0)  # return freed pages at once, not after 10 s
+
+
+def _malloc_trim() -> Callable[[], object]:
+    """glibc's ``malloc_trim(0)``, or nothing elsewhere (macOS, musl)."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
+# After each batch, freed heap goes back to the system: glibc otherwise keeps the holes the
+# batch's Python objects leave, and a streamed job's resident memory creeps up with the number
+# of batches, not with the batch size (benchmarks/README.md, text-stage memory).
+_give_back = _malloc_trim()
 
 
 def _chars(text: object) -> int:
@@ -398,6 +414,8 @@ def segment_shard(
             out.write_frame(tokens)
             documents += tokens["doc_id"].nunique()
             progress.advance(len(batch), _utf8_bytes(batch[shard.text_col].tolist()))
+            del tokens
+            _give_back()
     progress.finish()
     return out.rows_written, documents
 
@@ -453,6 +471,8 @@ def code_shard(
             units_out.write_frame(_units(tokens, hits, unit, compiled.hash))
             status = status.add(hits["status"].value_counts(), fill_value=0)
             progress.advance(len(batch), _utf8_bytes(batch[shard.text_col].tolist()))
+            del tokens, hits
+            _give_back()
     progress.finish()
     return status.astype("int64"), units_out.rows_written
 
