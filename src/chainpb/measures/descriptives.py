@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from chainpb.errors import ChainpbError
 from chainpb.labels import variable_label as _variable_label
@@ -93,6 +92,10 @@ def significance_stars(p: float) -> str:
 
 
 def _pair_test(x: np.ndarray, y: np.ndarray, method: str) -> tuple[float, float, int]:
+    # scipy.stats here, not at the top: the tables and the Word report import this module for
+    # its labels and pay ~0.6 s for scipy.stats only when a correlation is tested.
+    from scipy import stats
+
     ok = ~(np.isnan(x) | np.isnan(y))
     x, y = x[ok], y[ok]
     n = len(x)

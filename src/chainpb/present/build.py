@@ -13,16 +13,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from chainpb.errors import ChainpbError
 from chainpb.labels import CATEGORIES
 from chainpb.models.fit import read_fits  # noqa: F401 — used by the present scripts
 from chainpb.models.result import FitResult
-from chainpb.present import figures as fg
 from chainpb.present import summary as sm
 from chainpb.present import tables as tb
 from chainpb.present.paper import (
@@ -36,6 +34,11 @@ from chainpb.present.paper import (
     select_fits,
 )
 from chainpb.present.summary import FigureItem, Section
+
+if TYPE_CHECKING:
+    # matplotlib and seaborn load only where a figure is drawn: the tables and the Word report
+    # import this module too, and seaborn (through scipy.stats) costs them about 1.5 s.
+    from matplotlib.figure import Figure
 
 
 def moderation_fits(results: Sequence[FitResult]) -> list[FitResult]:
@@ -119,6 +122,8 @@ def figures_for_paper(
     config: Mapping[str, Any],
 ) -> dict[str, Figure]:
     """Every fixed figure of the paper, keyed by file stem (see FIGURE_CAPTIONS)."""
+    from chainpb.present import figures as fg
+
     language = config.get("language", "zh")
     labels = config.get("labels", {})
     cities = config["cities"]

@@ -202,10 +202,14 @@ def add_table_to_document(
     for i, row in enumerate(rows):
         is_header = i < n_header
         spans = header_spans(row, merge=is_header and i < n_header - 1)
+        # The row's cells once (grid positions, a spanned cell repeated): Table.cell() walks
+        # the whole table on every call, quadratic in its size (most of summary.docx's time).
+        cells = tbl.rows[i].cells
         for text, start, span in spans:
-            cell = tbl.cell(i, start)
+            cell = cells[start]
             if span > 1:
-                cell = cell.merge(tbl.cell(i, start + span - 1))
+                cell = cell.merge(cells[start + span - 1])
+                cells = tbl.rows[i].cells  # the merged cell now fills those positions
             paragraph = cell.paragraphs[0]
             _tight(paragraph, "c" if is_header and start > 0 else align[start])
             if text:
@@ -213,7 +217,7 @@ def add_table_to_document(
             if is_header and i == n_header - 1:
                 # The rule under the header runs the full width: set it on every cell.
                 for j in range(start, start + span):
-                    _set_cell_bottom(tbl.cell(i, j), RULE_THIN)
+                    _set_cell_bottom(cells[j], RULE_THIN)
             elif is_header and span > 1 and text:
                 _set_cell_bottom(cell, RULE_CMID)
     _set_column_widths(tbl, table, LANDSCAPE_WIDTH_DXA if wide else TEXT_WIDTH_DXA)
