@@ -95,13 +95,13 @@ def city_measures(
     city = survey[["enterprise_id", "city_key"]].astype({"enterprise_id": "string"})
     firms = firms.merge(city, on="enterprise_id", how="left", validate="1:1")
     firms = firms[["city_key", *[c for c in firms.columns if c != "city_key"]]]
-    firms["codebook_hash"] = codebook.hash
     themes = measures.policy_themes(policies, policy_tokens, policy_hits)
-    themes["codebook_hash"] = codebook.hash
     documents = measures.document_themes(policy_tokens, policy_hits)
     doc_city = dict(zip(policies["doc_id"].astype(str), policies["city_key"], strict=True))
     documents.insert(0, "city_key", documents["doc_id"].astype(str).map(doc_city))
-    documents["codebook_hash"] = codebook.hash
+    # No codebook hash in the measures: the hits they count carry it, and codebook_hash.txt
+    # and the report name it. A codebook edit that changes no code then leaves these files
+    # byte for byte the same, and every job after them restores its results (chainpb.memo).
     return firms, themes, documents
 
 
