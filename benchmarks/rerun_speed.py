@@ -16,7 +16,10 @@ this order, so that no restore is needed):
 4. a comment line appended to config/codebook.yaml (a new line each of ``--runs`` times; the
    codebook's semantic hash is a rule parameter, so this should do nothing);
 5. a term appended to ``categories.coverage.terms`` of the codebook (as
-   tests/test_rerun_scope.py does): coding and what follows rerun;
+   tests/test_rerun_scope.py does): coding and what follows rerun; it occurs in no example
+   answer, so no firm's code changes and the jobs after the measures restore their results;
+5b. the first ten coverage terms deleted: firms' codes change (the table says whether the
+   analysis table did), so the analysis, fits, tables and figures are computed again;
 6. a comment line appended to one library module (``--module``, default
    ``chainpb/present/paper.py``): only the rules whose scripts import it rerun;
 7. a fourth city (tests/data/fourth_city, as the slow test in tests/test_workflow.py adds it,
@@ -32,6 +35,7 @@ markdown table. The copy is deleted at the end unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -50,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 SOURCE_DATE_EPOCH = "1764633600"  # 2025-12-02, as tests/conftest.py
 NEW_TERM = "组织关系转不过来"  # the term tests/test_rerun_scope.py appends
+DROPPED_TERMS = 10  # coverage terms deleted in the scenario whose edit changes firms' codes
 STEPS = re.compile(r"(\d+) of (\d+) steps")
 STATS = re.compile(r"^Job stats:\n(.*?)^total\s+\d+", re.MULTILINE | re.DOTALL)
 
@@ -236,6 +241,34 @@ def main() -> None:
                 before=new_term,
             )
         )
+
+        analysis = project / "results/analysis/analysis.parquet"
+        before_codes = hashlib.sha256(analysis.read_bytes()).hexdigest()
+
+        def drop_terms(_: int) -> None:
+            data = yaml.safe_load(codebook.read_text(encoding="utf-8"))
+            del data["categories"]["coverage"]["terms"][:DROPPED_TERMS]
+            codebook.write_text(
+                yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            )
+
+        dropped = timed(
+            Result(
+                "编码本删十个词 ten codebook terms removed",
+                f"the first {DROPPED_TERMS} of `categories.coverage.terms` deleted",
+            ),
+            project,
+            env,
+            cores,
+            before=drop_terms,
+        )
+        changed = hashlib.sha256(analysis.read_bytes()).hexdigest() != before_codes
+        dropped.command += (
+            "; firms' codes changed, so the analysis table, fits, tables and figures rerun"
+            if changed
+            else "; no firm's code changed"
+        )
+        results.append(dropped)
 
         module = project / "src" / args.module
         from chainpb.codehash import library_closure
