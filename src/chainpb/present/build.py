@@ -542,7 +542,9 @@ def mark_simulated_table(table: tb.Table) -> tb.Table:
 
 
 def mark_simulated_figure(fig: Figure) -> Figure:
-    """The figure with :data:`~chainpb.present.summary.SIMULATED_MARK` in its lower left corner
-    (titles run across the top and legends sit at the bottom centre)."""
-    fig.text(0.005, 0.005, sm.SIMULATED_MARK, ha="left", va="bottom", fontsize=7, color="#b00000")
+    """The figure with :data:`~chainpb.present.summary.SIMULATED_MARK` below its lower left
+    corner: hanging from the figure's bottom edge (``va="top"``), it lies under the axis labels
+    and legends, and the tight bounding box of the saved file takes it in (drawn inside the
+    corner, it covered the tick labels of tall figures such as codebook_agreement)."""
+    fig.text(0.005, 0.0, sm.SIMULATED_MARK, ha="left", va="top", fontsize=7, color="#b00000")
     return fig
