@@ -171,28 +171,28 @@ def krippendorff_alpha_nominal(reliability_data: Any) -> float:
     α = 1 − (n − 1) · Σ_{c≠k} o_ck / Σ_{c≠k} n_c n_k.
     NaN when n < 2 or only one value occurs (no expected disagreement).
     """
-    frame = pd.DataFrame(np.asarray(reliability_data, dtype=object))
-    if frame.ndim != 2:
+    data = np.asarray(reliability_data, dtype=object)
+    if data.ndim != 2:
         raise ChainpbError(
             "可靠性数据必须是二维表（编码者 × 单元）。",
             "Reliability data must be 2-D (coders × units).",
         )
-    values: list[Any] = sorted(
-        {v for v in frame.to_numpy().ravel() if not pd.isna(v)}, key=lambda v: (str(type(v)), v)
-    )
+    flat = data.ravel()
+    missing = np.fromiter((pd.isna(v) for v in flat), dtype=bool, count=flat.size)
+    values: list[Any] = sorted(set(flat[~missing]), key=lambda v: (str(type(v)), v))
     if len(values) < 2:
         return float("nan")
     index = {v: i for i, v in enumerate(values)}
-    coincidence = np.zeros((len(values), len(values)), dtype=float)
-    for column in frame.columns:
-        present = [index[v] for v in frame[column] if not pd.isna(v)]
-        m_u = len(present)
-        if m_u < 2:
-            continue
-        counts = np.bincount(present, minlength=len(values)).astype(float)
-        # Ordered pairs of *different* coders: outer product minus each value paired with itself.
-        pairs = np.outer(counts, counts) - np.diag(counts)
-        coincidence += pairs / (m_u - 1)
+    # counts[u, c]: how many coders gave unit u the value c (one pass, no loop over units)
+    units = np.tile(np.arange(data.shape[1]), data.shape[0])[~missing]
+    codes = np.fromiter((index[v] for v in flat[~missing]), dtype=np.int64, count=units.size)
+    counts = np.zeros((data.shape[1], len(values)))
+    np.add.at(counts, (units, codes), 1.0)
+    m_u = counts.sum(axis=1)
+    pairable = counts[m_u >= 2]
+    weighted = pairable / (m_u[m_u >= 2] - 1)[:, None]
+    # Σ_u (c_u c_uᵀ − diag c_u) / (m_u − 1): ordered pairs of *different* coders in each unit
+    coincidence = weighted.T @ pairable - np.diag(weighted.sum(axis=0))
     n_c = coincidence.sum(axis=1)
     n = n_c.sum()
     if n < 2:
