@@ -139,20 +139,12 @@ def timed(
 
 
 def machine() -> str:
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in subprocess.run(
-                ["lscpu"], capture_output=True, text=True
-            ).stdout.splitlines()
-            if line.startswith("Model name")
-        )
-    except (OSError, StopIteration):
-        model = platform.processor() or "unknown"
     from importlib.metadata import version
 
+    from text_speed import cpu_model
+
     return (
-        f"{model}; {os.cpu_count()} cores; Python {platform.python_version()}; "
+        f"{cpu_model()}; {os.cpu_count()} cores; Python {platform.python_version()}; "
         f"Snakemake {version('snakemake')}"
     )
 

@@ -62,9 +62,10 @@ def timed(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def machine() -> str:
+def cpu_model() -> str:
+    """The processor's model name (lscpu), for the machine line of every benchmark."""
     try:
-        model = next(
+        return next(
             line.split(":", 1)[1].strip()
             for line in subprocess.run(
                 ["lscpu"], capture_output=True, text=True
@@ -72,11 +73,14 @@ def machine() -> str:
             if line.startswith("Model name")
         )
     except (OSError, StopIteration):
-        model = platform.processor() or "unknown"
+        return platform.processor() or "unknown"
+
+
+def machine() -> str:
     import os
 
     return (
-        f"{model}; {os.cpu_count()} cores; Python {platform.python_version()}; "
+        f"{cpu_model()}; {os.cpu_count()} cores; Python {platform.python_version()}; "
         f"jieba {jieba.__version__}; pandas {pd.__version__}"
     )
 

@@ -48,17 +48,21 @@ def finished_run(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Path, 
     return project, env
 
 
-def _dry_run_rules(project: Path, env: dict[str, str]) -> set[str]:
-    proc = subprocess.run(
-        [*SNAKEMAKE, "--dry-run", "--cores", "1"],
+def _dry_run(project: Path, env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [*SNAKEMAKE, "--dry-run", "--cores", "1", *args],
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
         encoding="utf-8",
         check=True,
-    )
-    return set(re.findall(r"^(?:local)?rule (\w+):", proc.stdout, flags=re.MULTILINE)) - {"all"}
+    ).stdout
+
+
+def _dry_run_rules(project: Path, env: dict[str, str], *args: str) -> set[str]:
+    stdout = _dry_run(project, env, *args)
+    return set(re.findall(r"^(?:local)?rule (\w+):", stdout, flags=re.MULTILINE)) - {"all"}
 
 
 NEVER_FOR_CODEBOOK = CODER_RULES | {"segment", "ingest_survey", "ingest_policies", "pool_ingest"}
@@ -117,18 +121,10 @@ def test_shards_rerun_the_text_stage_as_shard_jobs(
     project, env = finished_run
     extra = tmp_path / "shards.yaml"
     extra.write_text("text:\n  shards: 2\n", encoding="utf-8")
-    proc = subprocess.run(
-        [*SNAKEMAKE, "--dry-run", "--cores", "1", "--configfile", str(extra)],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=True,
-    )
-    rules = set(re.findall(r"^(?:local)?rule (\w+):", proc.stdout, flags=re.MULTILINE))
+    stdout = _dry_run(project, env, "--configfile", str(extra))
+    rules = set(re.findall(r"^(?:local)?rule (\w+):", stdout, flags=re.MULTILINE))
     assert {"segment", "code_text", "gather_tokens", "gather_codes"} <= rules, rules
     # two shard jobs per city source: 3 cities x 2 sources x 2 shards (the example's config)
-    assert len(re.findall(r"^rule segment:", proc.stdout, flags=re.MULTILINE)) == 3 * 2 * 2
-    assert "shards/tokens_answers_1.parquet" in proc.stdout
+    assert len(re.findall(r"^rule segment:", stdout, flags=re.MULTILINE)) == 3 * 2 * 2
+    assert "shards/tokens_answers_1.parquet" in stdout
     assert not rules & {"ingest_survey", "ingest_policies"}, rules
