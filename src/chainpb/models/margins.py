@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 AME_FIELDS = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
 
@@ -40,6 +39,8 @@ def _cdf_pdf_dpdf(link: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
         pdf = cdf * (1.0 - cdf)
         return cdf, pdf, pdf * (1.0 - 2.0 * cdf)
     if link == "probit":
+        from scipy import stats
+
         pdf = stats.norm.pdf(z)
         return stats.norm.cdf(z), pdf, -z * pdf
     raise ValueError(f"AME 只适用于 logit/probit / AMEs need logit or probit, not {link!r}")
@@ -70,6 +71,10 @@ def average_marginal_effects(
     names = [str(c) for c in X.columns]
     if any(":" in n for n in names):
         return None
+    # scipy.stats only here: reading stored AMEs (ame_table, for the report) must not pay its
+    # 1.4 s import
+    from scipy import stats
+
     x = X.to_numpy(dtype="float64")
     beta = np.asarray(params, dtype="float64")
     v = np.asarray(cov, dtype="float64")

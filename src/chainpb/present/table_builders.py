@@ -805,7 +805,7 @@ def reliability_table(
     ``cities``) and the notes of the pooled rows (which common items, which cities) are printed
     under the table, so a city asked fewer items is never hidden in a scale's row.
     """
-    from chainpb.present.figures import scale_label
+    from chainpb.labels import scale_label
 
     zh = language == "zh"
     spec = [
