@@ -764,8 +764,9 @@ def code_texts(
     hits = code_tokens(
         tokens, compiled, text_map, context_gate=context_gate, context_window=context_window
     )
-    per = counted(hits).groupby(["doc_id", "category"]).size()
-    theme = attended(hits).groupby(["doc_id", "category"]).size()
+    # plain dicts: a MultiIndex Series lookup per text and category cost most of this function
+    per = counted(hits).groupby(["doc_id", "category"]).size().to_dict()
+    theme = attended(hits).groupby(["doc_id", "category"]).size().to_dict()
     denials = denied(hits)
     rows = []
     for pos, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
