@@ -6,7 +6,7 @@
   the supervised coder's fits; when the analysis table comes out the same, the model fits
   restore their results (chainpb.memo) rather than refit: its jobs (supervised_coder, supervised_predict,
   supervised_out_of_fold) read the gold, the dictionaries and the tokens, not the codebook; the
-  jobs that combine their stored codes with the codebook (supervised_measure, validate_coding)
+  jobs that combine their stored codes with the codebook (text_measures, validate_coding)
   are cheap.
 - ``text.shards`` reruns segmenting and coding as shard jobs joined by gather jobs (whose files
   are byte-identical to the unsharded ones, tests/test_text_stream.py).
@@ -92,7 +92,7 @@ def test_codebook_edits_rerun_exactly_coding_and_after(
     data["categories"]["coverage"]["terms"].append("组织关系转不过来")
     codebook.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     rules = _dry_run_rules(project, env)
-    assert {"code_text", "text_measures", "supervised_measure", "validate_coding"} <= rules, rules
+    assert {"code_text", "text_measures", "validate_coding"} <= rules, rules
     assert not rules & NEVER_FOR_CODEBOOK, rules
 
     # The term occurs in no example answer: coding reruns, the analysis table comes out byte

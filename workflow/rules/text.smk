@@ -105,10 +105,15 @@ rule text_measures:
         policy_hits="results/{city}/text/hits_policies.parquet",
         policy_tokens="results/{city}/text/tokens_policies.parquet",
         codebook=CODEBOOK,
+        # The supervised coder's stored probabilities (supervised_predict, which never reads
+        # the codebook): the hybrid measure combines them with the codebook's firm codes. One
+        # job with the codebook measures, so that a codebook edit starts one process per city.
+        predictions="results/{city}/text/supervised_predictions.parquet",
     output:
         firm_difficulty="results/{city}/text/firm_difficulty.parquet",
         policy_themes="results/{city}/text/policy_themes.parquet",
         document_themes="results/{city}/text/document_themes.csv",
+        supervised="results/{city}/text/firm_difficulty_supervised.parquet",
     log:
         "logs/{city}/text_measures.log",
     params:
@@ -116,29 +121,9 @@ rule text_measures:
         code=code_of("text_measures.py"),
         # the codebook's meaning: a comment or layout edit reruns nothing
         codebook_hash=CODEBOOK_HASH,
-    script:
-        "../../scripts/text_measures.py"
-
-
-rule supervised_measure:
-    # Cheap: no fitting. The coder (supervised_coder) and its per-city predictions
-    # (supervised_predict) never read the codebook, so a codebook edit reruns only this.
-    input:
-        predictions="results/{city}/text/supervised_predictions.parquet",
-        # The hybrid measure combines the codebook's firm codes with the coder's probabilities.
-        firm_difficulty="results/{city}/text/firm_difficulty.parquet",
-        # An answer that only denies a difficulty gets no supervised call of it.
-        answer_hits="results/{city}/text/hits_answers.parquet",
-    output:
-        measure="results/{city}/text/firm_difficulty_supervised.parquet",
-    log:
-        "logs/{city}/supervised_measure.log",
-    params:
-        # the library code this script runs: an upgrade reruns exactly what changed
-        code=code_of("supervised_measure.py"),
         hybrid_min_probability=TEXT["supervised"]["hybrid_min_probability"],
     script:
-        "../../scripts/supervised_measure.py"
+        "../../scripts/text_measures.py"
 
 
 rule supervised_coder:

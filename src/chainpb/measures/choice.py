@@ -37,8 +37,8 @@ def combine_difficulty_measures(
     absent = [c for c in kept if c not in supervised.columns]
     if absent:
         raise ChainpbError(
-            f"机器编码结果缺少列：{', '.join(absent)}；请重新运行 supervised_measure。",
-            f"the supervised measure lacks columns: {', '.join(absent)}; re-run supervised_measure.",
+            f"机器编码结果缺少列：{', '.join(absent)}；请重新运行 text_measures。",
+            f"the supervised measure lacks columns: {', '.join(absent)}; re-run text_measures.",
         )
     out = codebook.copy()
     for cat in CATEGORIES:
