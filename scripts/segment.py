@@ -3,8 +3,7 @@ collection (rule segment_corpus), with jieba's dictionary and rules, in streamed
 
 from chainpb.runlog import script_logger
 from chainpb.text.segment import Segmenter
-from chainpb.text.stage import SOURCE_COLUMNS
-from chainpb.text.stream import batch_chars, segment_shard, shard_of
+from chainpb.text.stream import SOURCE_COLUMNS, batch_chars, segment_shard, shard_of
 
 sm = snakemake  # noqa: F821 — injected by Snakemake
 log = script_logger(sm.log[0])

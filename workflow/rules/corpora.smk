@@ -66,8 +66,10 @@ rule segment_corpus:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("segment.py"),
         # a collection is segmented and coded as a city's policy texts, by the same scripts
-        source="policies",
-        name=lambda wc: f"corpora/{wc.corpus}",
+        # a corpus is coded as policy texts are (scripts/code_text.py takes lists: a city codes
+        # its answers and its policy texts in one job)
+        sources=["policies"],
+        names=lambda wc: [f"corpora/{wc.corpus}"],
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
@@ -80,14 +82,14 @@ rule segment_corpus:
 
 rule code_corpus:
     input:
-        tokens=sharded(CORPUS_DIR + "/text/tokens.parquet"),
-        table=CORPUS_DIR + "/ingest/documents.parquet",
+        tokens=[sharded(CORPUS_DIR + "/text/tokens.parquet")],
+        tables=[CORPUS_DIR + "/ingest/documents.parquet"],
         codebook=CODEBOOK,
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
-        hits=sharded(CORPUS_DIR + "/text/hits.parquet"),
-        units=sharded(CORPUS_DIR + "/text/units.parquet"),
+        hits=[sharded(CORPUS_DIR + "/text/hits.parquet")],
+        units=[sharded(CORPUS_DIR + "/text/units.parquet")],
     log:
         sharded("logs/corpora/{corpus}/code_corpus.log"),
     params:
@@ -95,13 +97,14 @@ rule code_corpus:
         code=code_of("code_text.py"),
         # the codebook's meaning: a comment or layout edit reruns nothing
         codebook_hash=CODEBOOK_HASH,
-        source="policies",
-        name=lambda wc: f"corpora/{wc.corpus}",
+        # a corpus is coded as policy texts are (scripts/code_text.py takes lists: a city codes
+        # its answers and its policy texts in one job)
+        sources=["policies"],
+        names=lambda wc: [f"corpora/{wc.corpus}"],
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
-        # a corpus is coded as policy texts are
-        context_gate=TEXT["context"]["gate"]["policies"],
+        context_gate=[TEXT["context"]["gate"]["policies"]],
         context_window=TEXT["context"]["window"],
         shard=shard_number,
         shards=TEXT["shards"],

@@ -1,8 +1,9 @@
 # Stages 2–3 — text: segment (jieba + domain dictionary), code (codebook, negation), measure,
 # audit and validate. The segment rule does not read the codebook, so editing the codebook
-# re-runs only coding and what follows. Each source is segmented and coded in `text.shards`
-# shard jobs (streamed in batches of `text.batch_mb`); with more than one shard a gather job
-# joins them (src/chainpb/text/stream.py: the joined file is the same for any shard count).
+# re-runs only coding and what follows. Each source is segmented in `text.shards` shard jobs,
+# and each city's two sources are coded together, one job per shard (streamed in batches of
+# `text.batch_mb`); with more than one shard gather jobs join them per source
+# (src/chainpb/text/stream.py: the joined file is the same for any shard count).
 
 JIEBA_CACHE = ".cache/jieba"
 
@@ -34,30 +35,44 @@ rule segment:
 
 
 rule code_text:
+    # One job per city (and shard) codes both sources: the codebook is compiled once, and a
+    # codebook edit starts one process per city, not two (start-up was most of a job's time).
     input:
-        tokens=sharded("results/{city}/text/tokens_{source}.parquet"),
-        table=lambda wc: ingested(wc.source),
+        tokens=expand(
+            sharded("results/{city}/text/tokens_{source}.parquet"),
+            source=SOURCES,
+            allow_missing=True,
+        ),
+        tables=[ingested(source) for source in SOURCES],
         codebook=CODEBOOK,
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
-        hits=sharded("results/{city}/text/hits_{source}.parquet"),
-        units=sharded("results/{city}/text/units_{source}.parquet"),
+        hits=expand(
+            sharded("results/{city}/text/hits_{source}.parquet"),
+            source=SOURCES,
+            allow_missing=True,
+        ),
+        units=expand(
+            sharded("results/{city}/text/units_{source}.parquet"),
+            source=SOURCES,
+            allow_missing=True,
+        ),
     log:
-        sharded("logs/{city}/code_{source}.log"),
+        sharded("logs/{city}/code.log"),
     benchmark:
-        sharded("benchmarks/out/{city}/code_{source}.tsv")
+        sharded("benchmarks/out/{city}/code.tsv")
     params:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("code_text.py"),
         # the codebook's meaning: a comment or layout edit reruns nothing
         codebook_hash=CODEBOOK_HASH,
-        source=lambda wc: wc.source,
-        name=lambda wc: f"{wc.city}/{wc.source}",
+        sources=SOURCES,
+        names=lambda wc: [f"{wc.city}/{source}" for source in SOURCES],
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
-        context_gate=lambda wc: TEXT["context"]["gate"][wc.source],
+        context_gate=[TEXT["context"]["gate"][source] for source in SOURCES],
         context_window=TEXT["context"]["window"],
         shard=shard_number,
         shards=TEXT["shards"],

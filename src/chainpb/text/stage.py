@@ -19,6 +19,7 @@ from chainpb.text import audit, measures
 from chainpb.text.codebook import Codebook
 from chainpb.text.coding import code_texts, code_tokens, code_units, denied
 from chainpb.text.segment import Segmenter, segment_documents
+from chainpb.text.stream import SOURCE_COLUMNS
 from chainpb.text.supervised import SupervisedCoder, fit_supervised, hybrid_codes
 from chainpb.text.validation import (
     ValidationResult,
@@ -27,8 +28,6 @@ from chainpb.text.validation import (
     tokens_by_unit,
     training_units,
 )
-
-SOURCE_COLUMNS = {"answers": ("enterprise_id", "difficulty_text"), "policies": ("doc_id", "text")}
 
 
 def _columns(source: str) -> tuple[str, str]:

@@ -40,6 +40,10 @@ from chainpb.text.codebook import CompiledCodebook
 from chainpb.text.coding import code_tokens, code_units
 from chainpb.text.segment import Segmenter, segment_documents
 
+# Identifier and text column of each source of a city (defined here, where the shard jobs read
+# them, so that those jobs need not import the whole stage: validation, audit, ingest).
+SOURCE_COLUMNS = {"answers": ("enterprise_id", "difficulty_text"), "policies": ("doc_id", "text")}
+
 ROW_GROUP_ROWS = 65_536  # rows per parquet row group of every text-stage table
 _READ_ROWS = 256  # documents per parquet read batch (a policy text can be long)
 
