@@ -226,6 +226,33 @@ def test_reliability_figure_reference_lines() -> None:
     assert ax.get_title() == "量表信度与收敛效度"
 
 
+def test_reliability_value_labels_do_not_run_together() -> None:
+    """Four cities' panels (as the example's scale_reliability.png): the α and CR labels of
+    neighbouring bars once printed as one string, 0.820.82 (0.6 px apart). No two value labels
+    may come within 3 pt of each other, and none may leave its panel (checked on the drawn
+    figure's text boxes)."""
+    rows = []
+    for city in ("pooled/合并", "suqian", "suzhou", "wuxi"):
+        for scale in ("scale_coverage", "scale_ideology", "scale_effectiveness", "scale_resource"):
+            rows.append(
+                {"city": city, "scale": scale, "n_items": 4, "alpha": 0.82, "cr": 0.83, "ave": 0.53}
+            )
+    fig = F.plot_reliability(pd.DataFrame(rows))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if t.get_text() in {"0.82", "0.83", "0.53"}]
+        assert len(labels) == 12
+        # at least 3 pt between two labels: at 0.6 px apart they read as one number
+        pad = 1.5 * fig.dpi / 72
+        boxes = [t.get_window_extent(renderer).padded(pad) for t in labels]
+        panel = ax.get_window_extent(renderer)
+        for i, box in enumerate(boxes):
+            assert panel.x0 <= box.x0 and box.x1 <= panel.x1 and box.y1 <= panel.y1
+            for other in boxes[i + 1 :]:
+                assert not box.overlaps(other), (labels[i].get_text(), box, other)
+
+
 # ---------------------------------------------------------------- outcomes, coefficients
 
 

@@ -648,7 +648,9 @@ def _reliability_panel(
             x + offset, vals, width * 0.95, color=PALETTE[i], label=text(metric, language)
         )
         shown = ["" if np.isnan(v) else f"{v:.2f}" for v in vals]
-        ax.bar_label(bars, labels=shown, fontsize=7, padding=1)
+        # Upright: three bars of a scale are narrower than three horizontal labels, which ran
+        # together (0.820.82).
+        ax.bar_label(bars, labels=shown, fontsize=7, padding=2, rotation=90)
     missing = data[list(present.values())].isna().all(axis=1).to_numpy()
     for xi in x[missing]:
         ax.text(xi, 0.04, text("not_computed", language), ha="center", fontsize=7, color="#555555")
@@ -665,7 +667,9 @@ def _reliability_panel(
     ax.set_xticks(x, ticks)
     # Fixed limits: a panel whose bars are all missing must still show every scale's place.
     ax.set_xlim(-0.5, len(order) - 0.5)
-    ax.set_ylim(low - 0.05 if low < 0 else 0, 1.08)
+    # headroom above 1 for an upright label on a bar near 1
+    ax.set_ylim(low - 0.2 if low < 0 else 0, 1.25)
+    ax.set_yticks([t for t in np.arange(-1.0, 1.01, 0.2).round(1) if t >= low - 0.2])
     ax.set_xlabel(text("scale", language))
     ax.set_ylabel(text("value", language))
 
