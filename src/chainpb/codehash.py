@@ -23,6 +23,9 @@ PACKAGE = "chainpb"
 SRC_ROOT = Path(__file__).resolve().parent.parent  # the folder that holds chainpb/
 
 
+# Cached: the Snakefile hashes every script's closure on each call, and the scripts share most
+# modules (the files do not change while Snakemake reads the workflow).
+@functools.cache
 def _module_file(name: str, src_root: Path) -> Path | None:
     """``chainpb.a.b`` → src/chainpb/a/b.py or src/chainpb/a/b/__init__.py (None: not a module)."""
     base = src_root.joinpath(*name.split("."))

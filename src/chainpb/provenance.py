@@ -59,12 +59,14 @@ def provenance(
     config: Mapping[str, Any],
     project_dir: str | Path,
     config_file: str | Path = "config/config.yaml",
+    codebook_hash: str | None = None,
 ) -> dict[str, Any]:
     """Codebook hash, config-file hash and package versions of this run.
 
     ``config`` is the validated workflow config; the codebook is read from
     ``config["text"]["codebook"]`` and ``config_file`` (relative paths are taken relative to
-    ``project_dir``). Returns plain strings only, so the dict can live in the Snakemake config::
+    ``project_dir``); ``codebook_hash``, when the caller has loaded the codebook already (the
+    Snakefile), saves reading and validating it a second time. Returns plain strings only, so the dict can live in the Snakemake config::
 
         {"codebook": "config/codebook.yaml", "codebook_hash": "e9b8b3d123ed",
          "config_file": "config/config.yaml", "config_sha256": "…12 hex…",
@@ -76,7 +78,7 @@ def provenance(
     versions.update({name: package_version(name) for name in PACKAGES})
     return {
         "codebook": str(codebook_path),
-        "codebook_hash": load_codebook(_in_project(codebook_path, project)).hash,
+        "codebook_hash": codebook_hash or load_codebook(_in_project(codebook_path, project)).hash,
         "config_file": str(config_file),
         "config_sha256": file_sha256(_in_project(config_file, project)),
         "versions": versions,

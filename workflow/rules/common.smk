@@ -207,4 +207,4 @@ def all_outputs():
 # config-file hash and package versions. Set after validation; 由流水线自动填写.
 from chainpb.provenance import provenance
 
-config["provenance"] = provenance(config, PROJECT)
+config["provenance"] = provenance(config, PROJECT, codebook_hash=CODEBOOK_HASH)
