@@ -1,6 +1,7 @@
 """Whole-workflow runs and reruns of the bundled example (run by hand, not in tests).
 
-    python benchmarks/rerun_speed.py [--project .] [--runs 5] [--runs-cold 1] [--cores 2]
+    python benchmarks/rerun_speed.py [--project .] [--runs 5] [--runs-cold 1] [--runs-edit 1]
+        [--cores 2]
 
 Copies the project's files (``git ls-files -co --exclude-standard`` of ``--project``: what a
 fresh clone plus the working tree's changes holds; no results, no jieba cache) into a temporary
@@ -17,7 +18,8 @@ this order, so that no restore is needed):
    codebook's semantic hash is a rule parameter, so this should do nothing);
 5. a term appended to ``categories.coverage.terms`` of the codebook (as
    tests/test_rerun_scope.py does): coding and what follows rerun; it occurs in no example
-   answer, so no firm's code changes and the jobs after the measures restore their results;
+   answer, so no firm's code changes and the jobs after the measures restore their results
+   (``--runs-edit`` times, a new term each: median);
 5b. the first ten coverage terms deleted: firms' codes change (the table says whether the
    analysis table did), so the analysis, fits, tables and figures are computed again;
 6. a comment line appended to one library module (``--module``, default
@@ -162,6 +164,9 @@ def main() -> None:
     parser.add_argument("--project", type=Path, default=ROOT, help="project to copy")
     parser.add_argument("--runs", type=int, default=5, help="runs of no-op, dry run, comment")
     parser.add_argument("--runs-cold", type=int, default=1, help="cold runs (a fresh copy each)")
+    parser.add_argument(
+        "--runs-edit", type=int, default=1, help="reruns after a term added (a new term each)"
+    )
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--module", default="chainpb/present/paper.py", help="under src/")
     parser.add_argument("--keep", action="store_true", help="keep the copy (path on stderr)")
@@ -214,9 +219,10 @@ def main() -> None:
             )
         )
 
-        def new_term(_: int) -> None:
+        def new_term(i: int) -> None:
+            # a different term each time (the first is the test's), none in any example answer
             data = yaml.safe_load(codebook.read_text(encoding="utf-8"))
-            data["categories"]["coverage"]["terms"].append(NEW_TERM)
+            data["categories"]["coverage"]["terms"].append(NEW_TERM + ("" if i == 0 else f"{i}号"))
             codebook.write_text(
                 yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
             )
@@ -225,12 +231,18 @@ def main() -> None:
             timed(
                 Result(
                     "编码本加一个词 codebook term added",
-                    f"`{NEW_TERM}` appended to `categories.coverage.terms`",
+                    f"`{NEW_TERM}` appended to `categories.coverage.terms`"
+                    + (
+                        f" (then `{NEW_TERM}1号`, … one more each run)"
+                        if args.runs_edit > 1
+                        else ""
+                    ),
                 ),
                 project,
                 env,
                 cores,
                 before=new_term,
+                n=args.runs_edit,
             )
         )
 
