@@ -66,10 +66,8 @@ rule segment_corpus:
         # the library code this script runs: an upgrade reruns exactly what changed
         code=code_of("segment.py"),
         # a collection is segmented and coded as a city's policy texts, by the same scripts
-        # a corpus is coded as policy texts are (scripts/code_text.py takes lists: a city codes
-        # its answers and its policy texts in one job)
-        sources=["policies"],
-        names=lambda wc: [f"corpora/{wc.corpus}"],
+        source="policies",
+        name=lambda wc: f"corpora/{wc.corpus}",
         unit=TEXT["unit"],
         cache_dir=JIEBA_CACHE,
         segmenter=TEXT["segmenter"],
