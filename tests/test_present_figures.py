@@ -247,6 +247,8 @@ def test_reliability_value_labels_do_not_run_together() -> None:
         pad = 1.5 * fig.dpi / 72
         boxes = [t.get_window_extent(renderer).padded(pad) for t in labels]
         panel = ax.get_window_extent(renderer)
+        # all values positive: the axis starts at 0, and no tick is drawn above 1
+        assert ax.get_ylim()[0] == 0 and max(ax.get_yticks()) == 1.0
         for i, box in enumerate(boxes):
             assert panel.x0 <= box.x0 and box.x1 <= panel.x1 and box.y1 <= panel.y1
             for other in boxes[i + 1 :]:

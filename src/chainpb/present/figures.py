@@ -669,7 +669,8 @@ def _reliability_panel(
     ax.set_xlim(-0.5, len(order) - 0.5)
     # headroom above 1 for an upright label on a bar near 1
     ax.set_ylim(low - 0.2 if low < 0 else 0, 1.25)
-    ax.set_yticks([t for t in np.arange(-1.0, 1.01, 0.2).round(1) if t >= low - 0.2])
+    # ticks from the lowest value's level up to 1 (a tick below the limits would widen them)
+    ax.set_yticks([t for t in np.arange(-1.0, 1.01, 0.2).round(1) + 0.0 if t >= low - 1e-9])
     ax.set_xlabel(text("scale", language))
     ax.set_ylabel(text("value", language))
 
