@@ -66,7 +66,8 @@ def provenance(
     ``config`` is the validated workflow config; the codebook is read from
     ``config["text"]["codebook"]`` and ``config_file`` (relative paths are taken relative to
     ``project_dir``); ``codebook_hash``, when the caller has loaded the codebook already (the
-    Snakefile), saves reading and validating it a second time. Returns plain strings only, so the dict can live in the Snakemake config::
+    Snakefile), saves reading and validating it a second time. Returns plain strings only, so
+    the dict can live in the Snakemake config::
 
         {"codebook": "config/codebook.yaml", "codebook_hash": "e9b8b3d123ed",
          "config_file": "config/config.yaml", "config_sha256": "…12 hex…",

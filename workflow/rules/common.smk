@@ -159,6 +159,12 @@ def per_city(pattern, **kwargs):
     return expand(pattern, city=CITY_KEYS, **kwargs)
 
 
+def per_source(path):
+    """The sharded file of ``path`` for each source of a city, in SOURCES order ({city} and
+    {shard} left as wildcards)."""
+    return expand(sharded(path), source=SOURCES, allow_missing=True)
+
+
 # Variables of the descriptive-statistics and correlation tables (in this order).
 DESCRIPTIVE_VARIABLES = [
     "revenue_growth",

@@ -38,26 +38,14 @@ rule code_text:
     # One job per city (and shard) codes both sources: the codebook is compiled once, and a
     # codebook edit starts one process per city, not two (start-up was most of a job's time).
     input:
-        tokens=expand(
-            sharded("results/{city}/text/tokens_{source}.parquet"),
-            source=SOURCES,
-            allow_missing=True,
-        ),
+        tokens=per_source("results/{city}/text/tokens_{source}.parquet"),
         tables=[ingested(source) for source in SOURCES],
         codebook=CODEBOOK,
         user_dict=TEXT["user_dict"],
         stopwords=TEXT["stopwords"],
     output:
-        hits=expand(
-            sharded("results/{city}/text/hits_{source}.parquet"),
-            source=SOURCES,
-            allow_missing=True,
-        ),
-        units=expand(
-            sharded("results/{city}/text/units_{source}.parquet"),
-            source=SOURCES,
-            allow_missing=True,
-        ),
+        hits=per_source("results/{city}/text/hits_{source}.parquet"),
+        units=per_source("results/{city}/text/units_{source}.parquet"),
     log:
         sharded("logs/{city}/code.log"),
     benchmark:
