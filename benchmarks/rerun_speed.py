@@ -12,7 +12,9 @@ folder, no ``CHAINPB_HASH_KEY``, ``SOURCE_DATE_EPOCH`` fixed, ``MPLBACKEND=Agg``
 this order, so that no restore is needed):
 
 1. cold: ``snakemake --cores 2`` on the fresh copy (``--runs-cold`` copies, median);
-2. no-op: the same command again (median of ``--runs``);
+2. no-op: the same command again (median of ``--runs``), each in turn with the same no-op of a
+   one-rule workflow (Snakemake's own start-up, its pandas import included): the median of the
+   paired differences is the workflow's own part, whatever the host's speed;
 3. dry run: ``snakemake -n`` of the finished project (median of ``--runs``);
 4. a comment line appended to config/codebook.yaml (a new line each of ``--runs`` times; the
    codebook's semantic hash is a rule parameter, so this should do nothing);
@@ -58,6 +60,21 @@ SOURCE_DATE_EPOCH = "1764633600"  # 2025-12-02, as tests/conftest.py
 NEW_TERM = "组织关系转不过来"  # the term tests/test_rerun_scope.py appends
 DROPPED_TERMS = 10  # coverage terms deleted in the scenario whose edit changes firms' codes
 STEPS = re.compile(r"(\d+) of (\d+) steps")
+# Snakemake's floor: a rule with a parameter makes Snakemake import pandas to compare parameters
+# (snakemake.persistence), as it does for this workflow.
+ONE_RULE_WORKFLOW = """rule all:
+    input:
+        "done.txt",
+
+
+rule done:
+    output:
+        "done.txt",
+    params:
+        x=1,
+    shell:
+        "echo done > {output}"
+"""
 STATS = re.compile(r"^Job stats:\n(.*?)^total\s+\d+", re.MULTILINE | re.DOTALL)
 
 
@@ -94,6 +111,11 @@ def environment(project: Path, home: Path) -> dict[str, str]:
     env["HOME"] = str(home)
     env["MPLBACKEND"] = "Agg"
     env["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+    # Python's default: compiled modules are kept in __pycache__. Some shells (this benchmark
+    # machine's, CI images) set PYTHONDONTWRITEBYTECODE=1, which recompiles the copy's library
+    # (src/chainpb) on every Snakemake call and every job: a cost a researcher's machine
+    # does not have.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     # the copy's library, not the editable install: its code hashes are those of the copy
     env["PYTHONPATH"] = os.pathsep.join(
         [str(project / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
@@ -186,15 +208,22 @@ def main() -> None:
             timed(cold, project, env, cores)
         results.append(cold)
 
-        results.append(
-            timed(
-                Result("无事可做 no-op", f"`snakemake --cores {args.cores}` again"),
-                project,
-                env,
-                cores,
-                n=args.runs,
-            )
+        # The no-op, in turn with the same call on a one-rule workflow (Snakemake's own
+        # start-up): the paired difference is what this workflow adds, whatever the host's speed.
+        floor = work / "snakemake_alone"
+        floor.mkdir()
+        (floor / "Snakefile").write_text(ONE_RULE_WORKFLOW, encoding="utf-8")
+        snakemake(floor, env, *cores)
+        noop = Result("无事可做 no-op", f"`snakemake --cores {args.cores}` again")
+        alone = Result(
+            "Snakemake 本身 Snakemake alone",
+            "the same no-op of a one-rule workflow with one parameter (Snakemake's start-up, "
+            "its pandas import included)",
         )
+        for _ in range(args.runs):
+            timed(noop, project, env, cores)
+            timed(alone, floor, env, cores)
+        results += [noop, alone]
         results.append(
             timed(Result("空运行 dry run", "`snakemake -n`"), project, env, ["-n"], n=args.runs)
         )
@@ -351,8 +380,13 @@ def main() -> None:
         print(
             f"| {r.run} | {r.command} | {med:.2f}{spread} | {r.jobs} | {100 * med / base:.1f} % |"
         )
+    own = statistics.median(a - b for a, b in zip(noop.seconds, alone.seconds, strict=True))
+    print(
+        f"\nthe workflow's own part of a no-op (median of the paired differences no-op − "
+        f"Snakemake alone): {own:.2f} s"
+    )
     print("\njobs count the `all` target job; rules run by each rerun:")
-    for r in results[3:]:
+    for r in results[4:]:
         ran = ", ".join(f"{k}×{v}" for k, v in sorted(r.rules.items()) if k != "all")
         print(f"- {r.run}: {ran or 'none'}")
 

@@ -18,9 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from chainpb.config import corpora, corpus_documents
 from chainpb.corpora import (
-    corpora,
-    corpus_documents,
     corpus_kwic,
     document_measures,
     group_measures,

@@ -127,3 +127,27 @@ def test_non_numeric_variable_is_a_bilingual_error() -> None:
     assert "ownership" in str(err.value) and "not numeric" in str(err.value)
     with pytest.raises(ChainpbError, match="没有变量"):
         describe(df, ["employees"])
+
+
+def test_descriptive_variables_keep_config_order_name_the_missing_and_default_to_numeric(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """config ``descriptive_variables`` (chainpb.measures.validity.described_variables)."""
+    from chainpb.measures.validity import described_variables
+
+    frame = pd.DataFrame(
+        {
+            "city_key": ["a", "b"],
+            "rd_intensity": [1.0, 2.0],
+            "alliance_member": [True, False],
+            "patents": [1, 2],
+        }
+    )
+    # not set: every numeric (and boolean) column, in table order; the city key is text
+    assert described_variables(frame, None) == ["rd_intensity", "alliance_member", "patents"]
+    with caplog.at_level("INFO", logger="chainpb.measures.validity"):
+        assert described_variables(frame, ["patents", "resilience", "rd_intensity"]) == [
+            "patents",
+            "rd_intensity",
+        ]
+    assert "resilience" in caplog.text and "不在分析总表中" in caplog.text

@@ -228,6 +228,9 @@ def test_paper_argument_models_recover_planted_effects(run_dir: Path) -> None:
 
 
 def test_second_run_does_nothing(run_dir: Path) -> None:
+    # the second call takes the checked config, the codebook hash and the code hashes from
+    # .cache/snakefile (chainpb.snakefile_cache), and they must give the same parameters
+    assert (run_dir / ".cache" / "snakefile" / "config.json").is_file()
     out = snakemake(run_dir, "--dry-run")
     assert "Nothing to be done" in out.stdout + out.stderr
 

@@ -24,14 +24,13 @@ import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from chainpb.config import CITY_KEY_PATTERN, resolve_input_path
 from chainpb.errors import ConfigError, InputError, Location
 from chainpb.ingest.documents.cleaning import CleaningRules, clean_text, cleaning_report
 from chainpb.ingest.documents.dedup import DedupSettings, drop_duplicates
@@ -61,86 +60,6 @@ DOCUMENT_COLUMNS = (
     "n_chars",
 )
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """One configured corpus (config ``corpora.<key>``), its file resolved."""
-
-    key: str
-    name: str
-    name_en: str
-    file: Path
-    columns: dict[str, str]
-    group_by: tuple[str, ...]
-    sheet: int | str | None = None
-    documents: dict[str, Any] = field(default_factory=dict)
-
-
-def corpora(config: Mapping[str, Any], project_dir: str | Path = ".") -> dict[str, Corpus]:
-    """The validated corpus table (config ``corpora``), sorted by key, files resolved and checked."""
-    project = Path(project_dir).resolve()
-    data_dir = (project / Path(config.get("data_dir", ".")).expanduser()).resolve()
-    out: dict[str, Corpus] = {}
-    cities = set(config.get("cities") or {})
-    for key in sorted(config.get("corpora") or {}):
-        entry = config["corpora"][key]
-        if not CITY_KEY_PATTERN.match(key):
-            raise ConfigError(
-                f"语料键 {key!r} 不合规：只能由小写英文字母、数字和下划线组成且以字母开头",
-                f"corpus key {key!r} is invalid: must match [a-z][a-z0-9_]*",
-            )
-        if key in cities:
-            raise ConfigError(
-                f"配置项 corpora.{key} 与城市 cities.{key} 同名；请换一个键。",
-                f"config key corpora.{key} has the name of the city cities.{key}; choose another.",
-            )
-        columns = dict(entry["columns"])
-        group_by = tuple(entry.get("group_by") or ("group" if "group" in columns else "year",))
-        for name in group_by:
-            if name != "year" and name not in columns:
-                raise ConfigError(
-                    f"配置项 corpora.{key}.group_by 含 {name}，但 columns 中没有映射 {name} 列。",
-                    f"config key corpora.{key}.group_by names {name}, but columns maps no {name} "
-                    "column.",
-                )
-        path = resolve_input_path(
-            entry["file"], key=f"corpora.{key}.file", project_dir=project, data_dir=data_dir
-        )
-        if not path.is_file():
-            raise ConfigError(
-                f"配置项 corpora.{key}.file：文件 {path} 不存在。",
-                f"config key corpora.{key}.file: the file {path} does not exist.",
-            )
-        out[key] = Corpus(
-            key=key,
-            name=entry["name"],
-            name_en=entry.get("name_en", key),
-            file=path,
-            columns=columns,
-            group_by=group_by,
-            sheet=entry.get("sheet"),
-            documents=corpus_documents(config, key),
-        )
-    return out
-
-
-def corpus_documents(config: Mapping[str, Any], key: str) -> dict[str, Any]:
-    """The effective ``documents`` settings of one corpus: the global block with the corpus's
-    own ``corpora.<key>.documents`` laid over it key by key (``cleaning.running_lines`` one level
-    deeper); a ``rules`` block replaces the global rules as a whole."""
-    shared = config.get("documents") or {}
-    own = (config["corpora"][key].get("documents")) or {}
-    out: dict[str, Any] = {}
-    for section in ("cleaning", "dedup"):
-        merged = {**dict(shared.get(section) or {}), **dict(own.get(section) or {})}
-        if section == "cleaning":
-            merged["running_lines"] = {
-                **dict((shared.get("cleaning") or {}).get("running_lines") or {}),
-                **dict((own.get("cleaning") or {}).get("running_lines") or {}),
-            }
-        out[section] = merged
-    return out
 
 
 def year_of(date: str, title: str = "") -> int | None:

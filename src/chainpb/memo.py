@@ -51,7 +51,7 @@ def file_digest(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _packages() -> list[str]:
+def installed_packages() -> list[str]:
     """The installed distributions with their versions (``pandas-3.1.1.dist-info`` …, the
     folder names on ``sys.path``: no metadata file is read), sorted: an upgrade recomputes."""
     seen = set()
@@ -106,7 +106,7 @@ class Memo:
                 "inputs": [[p, file_digest(p)] for p in self.inputs],
                 "outputs": self.outputs,
                 "python": sys.version,
-                "packages": _packages(),
+                "packages": installed_packages(),
                 "env": _environment(),
             }
             text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=repr)

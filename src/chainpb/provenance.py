@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from chainpb.text.codebook import load_codebook
-
 #: Distributions whose versions are reported, in display order (names as on PyPI).
 PACKAGES: tuple[str, ...] = (
     "chainpb",
@@ -75,11 +73,15 @@ def provenance(
     """
     project = Path(project_dir)
     codebook_path = config["text"]["codebook"]
+    if codebook_hash is None:
+        from chainpb.text.codebook import load_codebook  # here: the Snakefile passes the hash
+
+        codebook_hash = load_codebook(_in_project(codebook_path, project)).hash
     versions = {"python": platform.python_version()}
     versions.update({name: package_version(name) for name in PACKAGES})
     return {
         "codebook": str(codebook_path),
-        "codebook_hash": codebook_hash or load_codebook(_in_project(codebook_path, project)).hash,
+        "codebook_hash": codebook_hash,
         "config_file": str(config_file),
         "config_sha256": file_sha256(_in_project(config_file, project)),
         "versions": versions,

@@ -4,23 +4,33 @@ import os
 from pathlib import Path
 
 from chainpb import config as cpconfig
+from chainpb.codehash import SRC_ROOT
+from chainpb.snakefile_cache import (
+    SnakefileCache,
+    checked_config,
+    codebook_hash,
+    script_code_hashes,
+)
 
 PROJECT = Path(workflow.basedir).resolve()
+# The config check, the codebook hash and the code hashes below come from .cache/snakefile when
+# the files they are computed from have the same bytes (chainpb.snakefile_cache): a no-op run
+# does not validate and hash again what has not changed.
+SNAKEFILE_CACHE = SnakefileCache(PROJECT, SRC_ROOT)
+CODE_HASHES = script_code_hashes(SNAKEFILE_CACHE, PROJECT / "scripts")
 
 
 def code_of(script):
     """Hash of scripts/<script> and of every chainpb module it imports (chainpb.codehash):
     a rule parameter, so an upgrade of the library reruns exactly the jobs whose code changed.
     """
-    from chainpb.codehash import code_hash
-
-    return code_hash(PROJECT / "scripts" / script)
+    return CODE_HASHES[script]
 
 
-cpconfig.check_config(
+checked_config(
+    SNAKEFILE_CACHE,
     config,
-    cpconfig.load_yaml(PROJECT / "workflow" / "schemas" / "config.schema.yaml"),
-    PROJECT,
+    PROJECT / "workflow" / "schemas" / "config.schema.yaml",
     source="config/config.yaml",
 )
 CITIES = cpconfig.cities(config, PROJECT)
@@ -46,10 +56,8 @@ GOLD_FILES = [TEXT["gold"]] if isinstance(TEXT["gold"], str) else list(TEXT["gol
 # The codebook is an ancient() input (its file date is ignored) of every rule that reads it,
 # with its semantic hash as a parameter: a comment or layout edit reruns nothing, a change of
 # meaning reruns exactly the rules that read it and what follows (Snakemake's params trigger).
-from chainpb.text.codebook import load_codebook
-
 CODEBOOK = ancient(TEXT["codebook"])
-CODEBOOK_HASH = load_codebook(PROJECT / TEXT["codebook"]).hash
+CODEBOOK_HASH = codebook_hash(SNAKEFILE_CACHE, PROJECT / TEXT["codebook"])
 
 
 def sharded(path):
@@ -165,30 +173,13 @@ def per_source(path):
     return expand(sharded(path), source=SOURCES, allow_missing=True)
 
 
-# Variables of the descriptive-statistics and correlation tables (in this order).
-DESCRIPTIVE_VARIABLES = [
-    "revenue_growth",
-    "employment_growth",
-    "rd_intensity",
-    "patents",
-    "coop_projects",
-    "resilience",
-    "alliance_member",
-    "has_party_org",
-    "chain_leader",
-    "scale_coverage",
-    "scale_ideology",
-    "scale_effectiveness",
-    "scale_resource",
-    "diff_coverage",
-    "diff_ideology",
-    "diff_effectiveness",
-    "diff_resource",
-    "log_employees",
-    "firm_age",
-]
-# Derived variables (config derive:) follow, in config order.
-DESCRIPTIVE_VARIABLES += list(config["derive"])
+# Variables of the descriptive-statistics and correlation tables (config descriptive_variables,
+# in this order; derived variables follow in config order). Not set: every numeric column.
+DESCRIPTIVE_VARIABLES = (
+    None
+    if config.get("descriptive_variables") is None
+    else list(dict.fromkeys([*config["descriptive_variables"], *config["derive"]]))
+)
 
 
 def all_outputs():

@@ -2,9 +2,7 @@
 # cleaned and deduplicated, then the same text stage as a city's policy texts (segment, code),
 # measured per document, per group and over time, with a KWIC and figures. Results live in
 # results/corpora/<key>/; `snakemake corpora` builds only these.
-from chainpb.corpora import corpora as read_corpora
-
-CORPORA = read_corpora(config, PROJECT)
+CORPORA = cpconfig.corpora(config, PROJECT)
 CORPUS_KEYS = list(CORPORA)
 CORPUS_DIR = "results/corpora/{corpus}"
 CORPUS_OUTPUTS = expand(

@@ -19,6 +19,7 @@ bilingual notes say which items were pooled and name the scales in both language
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -27,6 +28,8 @@ import pandas as pd
 
 from chainpb.errors import ChainpbError
 from chainpb.measures import descriptives, scales
+
+log = logging.getLogger(__name__)
 
 
 def _keys_only(analysed: scales.ScaleAnalysis) -> scales.ScaleAnalysis:
@@ -41,13 +44,17 @@ def _keys_only(analysed: scales.ScaleAnalysis) -> scales.ScaleAnalysis:
 def validity_tables(
     analysis: pd.DataFrame,
     scale_config: Mapping[str, Any],
-    variables: Sequence[str],
+    variables: Sequence[str] | None,
     min_items: int = 3,
 ) -> dict[str, pd.DataFrame]:
     """Every table of the measurement section, keyed by the file stem it is written to.
 
     ``scale_config`` is the global ``{dim: spec}`` or the per-city ``{city_key: {dim: spec}}``.
-    Scale, item and variable columns hold keys (see the module docstring).
+    ``variables`` are those of the descriptive statistics and the correlation matrix, in that
+    order (config ``descriptive_variables`` and the derived variables); None takes every
+    numeric column of ``analysis`` in table order. A listed variable the table lacks is left
+    out and named in the log. Scale, item and variable columns hold keys (see the module
+    docstring).
     """
     # Analysed once: per city on its own items, pooled on the items common to all cities. The
     # notes are written here with the labels of the config (both languages); the tables below
@@ -95,7 +102,7 @@ def validity_tables(
     for table in (sampling, variance, fl):
         table["note_zh"] = common.note_zh
         table["note_en"] = common.note_en
-    present = [v for v in variables if v in analysis.columns]
+    present = described_variables(analysis, variables)
     r, p, formatted = descriptives.correlation_matrix(analysis, present)
     # Rows and columns by variable name (correlation_matrix would label the difficulties).
     formatted = pd.DataFrame(formatted.to_numpy(), index=present, columns=present)
@@ -114,3 +121,24 @@ def validity_tables(
         "correlations_r": r.rename_axis("variable").reset_index(),
         "correlations_p": p.rename_axis("variable").reset_index(),
     }
+
+
+def described_variables(analysis: pd.DataFrame, variables: Sequence[str] | None) -> list[str]:
+    """The variables of the descriptive statistics and correlations (see :func:`validity_tables`)."""
+    if variables is None:
+        return [
+            str(c)
+            for c in analysis.columns
+            if pd.api.types.is_bool_dtype(analysis[c]) or pd.api.types.is_numeric_dtype(analysis[c])
+        ]
+    missing = [v for v in variables if v not in analysis.columns]
+    if missing:
+        log.info(
+            "描述统计与相关系数的变量 %s 不在分析总表中，未列入（%d 个）/ descriptive variables %s are "
+            "not in the analysis table and are left out (%d)",
+            ", ".join(missing),
+            len(missing),
+            ", ".join(missing),
+            len(missing),
+        )
+    return [v for v in variables if v in analysis.columns]
