@@ -702,3 +702,26 @@ def test_difference_row_reproduces_the_example_runs_comparisons_json(tmp_path: P
     assert rows[i + 1 : i + 3] == [("", "", "(0.182)"), ("组间差异检验p值", "", "0.406")]
     assert ("联盟成员", "0.737***", "0.894***") in rows
     assert "N = 1,178，12 个聚类" in " ".join(table.notes)
+
+
+def test_a_table_variable_the_descriptives_lack_is_named_in_the_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A paper table may list only what config ``descriptive_variables`` made; one it lacks is
+    not shown, and the log names it (never a silent drop)."""
+    paper = {
+        "auto_tables": False,
+        "tables": {
+            "desc": {"kind": "descriptives", "title": "描述统计", "variables": ["patents"]},
+            "corr": {
+                "kind": "correlations",
+                "title": "相关",
+                "variables": ["rd_intensity", "patents"],
+            },
+        },
+    }
+    with caplog.at_level("INFO", logger="chainpb.present.build"):
+        tables = tables_for_paper(_fits(), _measures(), _config(paper), _comparisons(tmp_path))
+    assert [r for r in tables["desc"].body if r[0]] == []
+    assert caplog.text.count("patents") == 4  # both tables, in Chinese and in English
+    assert "表 desc 列出的变量 patents 不在描述统计中" in caplog.text

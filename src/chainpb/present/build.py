@@ -10,6 +10,7 @@ models, outcomes and terms they show is the ``paper:`` section of the config
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from chainpb.present.paper import (
     select_fits,
 )
 from chainpb.present.summary import FigureItem, Section
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     # matplotlib and seaborn load only where a figure is drawn: the tables and the Word report
@@ -190,6 +193,21 @@ def _measure_table(
     language = config.get("language", "zh")
     labels = config.get("labels", {})
     title = spec.title_in(language)
+    if spec.variables is not None and spec.kind in ("descriptives", "correlations"):
+        table = measures["descriptives"]
+        col = "variable" if "variable" in table.columns else table.columns[0]
+        described = set(table[col].astype(str))
+        absent = [v for v in spec.variables if v not in described]
+        if absent:
+            log.info(
+                "表 %s 列出的变量 %s 不在描述统计中（config descriptive_variables），未显示 / "
+                "table %s lists %s, which the descriptive statistics do not hold (config "
+                "descriptive_variables); not shown",
+                spec.key,
+                ", ".join(absent),
+                spec.key,
+                ", ".join(absent),
+            )
     if spec.kind == "descriptives":
         describe = measures["descriptives"]
         if spec.variables is not None:
