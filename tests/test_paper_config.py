@@ -725,3 +725,16 @@ def test_a_table_variable_the_descriptives_lack_is_named_in_the_log(
     assert [r for r in tables["desc"].body if r[0]] == []
     assert caplog.text.count("patents") == 4  # both tables, in Chinese and in English
     assert "表 desc 列出的变量 patents 不在描述统计中" in caplog.text
+
+
+def test_a_figure_variable_that_cannot_be_shown_is_named_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from chainpb.present.build import _log_left_out
+
+    with caplog.at_level("INFO", logger="chainpb.present.build"):
+        _log_left_out("outcomes_by_membership", [], "—")
+        assert caplog.text == ""  # nothing left out, nothing said
+        _log_left_out("outcomes_by_membership", ["patents_per_worker"], "分析总表中没有")
+    assert "图 outcomes_by_membership 未显示" in caplog.text
+    assert "patents_per_worker" in caplog.text

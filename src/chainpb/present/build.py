@@ -135,6 +135,11 @@ def figures_for_paper(
     chosen, terms = coefficient_fits(fits, paper, models_config)
     # logit/probit panels show average marginal effects, not log-odds (issue 11)
     estimates = coefficient_estimates(chosen)
+    _log_left_out(
+        "coefficients_key_regressors",
+        [t for t in terms or [] if t not in set(estimates["term"])],
+        "没有任何所选模型估计这些变量 / no chosen model estimates them",
+    )
     out = {
         "difficulty_prevalence_by_city": fg.plot_difficulty_prevalence(
             firm_difficulty, cities=cities, language=language
@@ -161,6 +166,11 @@ def figures_for_paper(
     spec = paper.figures.get("outcomes_by_membership")
     if spec is not None:
         outcomes = [o for o in spec.outcomes or () if o in analysis.columns]
+        _log_left_out(
+            "outcomes_by_membership",
+            [o for o in spec.outcomes or () if o not in analysis.columns],
+            "分析总表中没有这些变量 / the analysis table has no such column",
+        )
         out["outcomes_by_membership"] = fg.plot_outcomes_by_membership(
             analysis,
             outcomes,
@@ -170,6 +180,18 @@ def figures_for_paper(
             membership=str(spec.by),
         )
     return {k: out[k] for k in figure_keys(paper)}
+
+
+def _log_left_out(figure: str, names: Sequence[str], why: str) -> None:
+    """A variable the config names for a figure that the figure cannot show is named in the log."""
+    if names:
+        log.info(
+            "图 %s 未显示 / figure %s leaves out: %s（%s）",
+            figure,
+            figure,
+            ", ".join(names),
+            why,
+        )
 
 
 def model_labels(config: Mapping[str, Any], language: str = "zh") -> dict[str, str]:
