@@ -587,3 +587,32 @@ def test_top_terms_count_only_difficulty_statements() -> None:
     assert term_counts(kwic).to_dict("records") == [
         {"category": "coverage", "term": "覆盖不到", "count": 2}
     ]
+
+
+def test_coefficient_panels_are_wide_enough_for_three_ticks() -> None:
+    """The example's four panels (three linear outcomes, one ordered logit), with the example's
+    estimates rounded: three panels a row left the R&D panel (−0.2 … 1.0) two x ticks."""
+    rows = []
+    linear = {
+        "rd_intensity": [0.8, 0.0, -0.02, 0.1, 0.0],
+        "coop_projects": [2.0, -0.85, -0.4, -0.6, -0.5],
+        "revenue_growth": [3.8, -0.5, -0.6, -0.5, 0.1],
+    }
+    terms = ["alliance_member", "diff_coverage", "diff_ideology", "diff_effectiveness"]
+    terms += ["diff_resource"]
+    for outcome, values in linear.items():
+        half = 0.12 if outcome == "rd_intensity" else 0.35
+        for term, value in zip(terms, values, strict=True):
+            rows.append(("baseline_difficulties", outcome, term, value, half, "ols"))
+        rows.append(("baseline", outcome, "alliance_member", values[0] + 0.02, half, "ols"))
+    for term, value in [("alliance_member", 0.9), ("scale_resource", 1.4)]:
+        rows.append(("resilience", "resilience", term, value, 0.2, "ologit"))
+    est = pd.DataFrame(rows, columns=["model", "outcome", "term", "estimate", "half", "estimator"])
+    est["conf_low"] = est["estimate"] - est.pop("half")
+    est["conf_high"] = est["estimate"] + (est["estimate"] - est["conf_low"])
+    fig = F.plot_coefficients(est, labels=LABELS)
+    fig.canvas.draw()
+    for ax in (a for a in fig.axes if a.get_visible()):
+        low, high = ax.get_xlim()
+        shown = [t for t in ax.get_xticks() if low <= t <= high]
+        assert len(shown) >= 3, (ax.get_title(), shown)

@@ -800,7 +800,8 @@ def plot_coefficients(
         for outcome in dict.fromkeys(data.loc[data["family"] == family, "outcome"])
     ]
     panels = panels or [("linear", "")]
-    ncols = min(3, max(1, len(panels)))
+    # Two panels a row: three left each x axis so narrow that it got only two ticks.
+    ncols = min(2, max(1, len(panels)))
     nrows = int(np.ceil(len(panels) / ncols))
     rows_per_panel = [
         len(set(data.loc[(data["family"] == f) & (data["outcome"] == o), "term"]))
