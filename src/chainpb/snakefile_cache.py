@@ -105,11 +105,12 @@ class SnakefileCache:
         except (OSError, ValueError, AttributeError, KeyError):
             pass  # no entry, or an unreadable one: compute
         value = compute()
-        if _json_or_none(value) is not None:
+        text = _json_or_none(value)
+        if text is not None:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                tmp.write_text(_json({"key": key, "value": value}), encoding="utf-8")
+                tmp.write_text(f'{{"key": "{key}", "value": {text}}}', encoding="utf-8")
                 os.replace(tmp, path)
             except OSError:
                 pass  # a read-only project: compute again next time

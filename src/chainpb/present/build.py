@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,32 +209,35 @@ def _title(zh: str, en: str, language: str) -> str:
     return zh if language == "zh" else en
 
 
+def _listed_variables(spec: TableSpec, available: Iterable[str]) -> list[str]:
+    """The variables a descriptives or correlations table lists that the measures hold, in the
+    listed order; the others are named in the log (config ``descriptive_variables`` made them)."""
+    held = set(available)
+    absent = [v for v in spec.variables or () if v not in held]
+    if absent:
+        log.info(
+            "表 %s 列出的变量 %s 不在描述统计中（config descriptive_variables），未显示 / "
+            "table %s lists %s, which the descriptive statistics do not hold (config "
+            "descriptive_variables); not shown",
+            spec.key,
+            ", ".join(absent),
+            spec.key,
+            ", ".join(absent),
+        )
+    return [v for v in spec.variables or () if v in held]
+
+
 def _measure_table(
     spec: TableSpec, measures: Mapping[str, pd.DataFrame], config: Mapping[str, Any]
 ) -> tb.Table:
     language = config.get("language", "zh")
     labels = config.get("labels", {})
     title = spec.title_in(language)
-    if spec.variables is not None and spec.kind in ("descriptives", "correlations"):
-        table = measures["descriptives"]
-        col = "variable" if "variable" in table.columns else table.columns[0]
-        described = set(table[col].astype(str))
-        absent = [v for v in spec.variables if v not in described]
-        if absent:
-            log.info(
-                "表 %s 列出的变量 %s 不在描述统计中（config descriptive_variables），未显示 / "
-                "table %s lists %s, which the descriptive statistics do not hold (config "
-                "descriptive_variables); not shown",
-                spec.key,
-                ", ".join(absent),
-                spec.key,
-                ", ".join(absent),
-            )
     if spec.kind == "descriptives":
         describe = measures["descriptives"]
         if spec.variables is not None:
             col = "variable" if "variable" in describe.columns else describe.columns[0]
-            rank = {v: i for i, v in enumerate(spec.variables)}
+            rank = {v: i for i, v in enumerate(_listed_variables(spec, describe[col].astype(str)))}
             describe = describe[describe[col].astype(str).isin(rank)]
             describe = describe.sort_values(col, key=lambda s: s.astype(str).map(rank))
         return tb.descriptive_table(describe, labels, language, title=title)
@@ -242,7 +245,7 @@ def _measure_table(
         # The journal table shows the variables listed (default: all); the full matrix stays
         # in results/measures/correlations.csv.
         r = measures["correlations_r"].set_index("variable")
-        shown = [v for v in (spec.variables or list(r.index)) if v in r.index]
+        shown = list(r.index) if spec.variables is None else _listed_variables(spec, r.index)
         p = measures["correlations_p"].set_index("variable").loc[shown, shown]
         return tb.correlation_table(r.loc[shown, shown], p, labels, language, title=title)
     return tb.reliability_table(
